@@ -1,0 +1,3 @@
+from nerdistill.cli import main
+
+main()

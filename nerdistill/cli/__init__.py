@@ -1,0 +1,49 @@
+"""The ``nerdistill`` command line.
+
+Only click, pydantic and pluggy are imported here: torch, transformers and litellm load inside the
+commands that need them, so ``nerdistill --help`` stays fast. A :class:`NerdistillError` becomes a
+one-line ``Error: ...`` and exit code 1; usage errors keep click's exit code 2.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from nerdistill import __version__
+from nerdistill.core.errors import NerdistillError
+
+
+class NerdistillGroup(click.Group):
+    """A click group that turns user errors into clean messages."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except NerdistillError as error:
+            raise click.ClickException(str(error)) from None
+
+
+@click.group(cls=NerdistillGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="nerdistill")
+def cli() -> None:
+    """Distil a large language model into a small named-entity recognizer."""
+
+
+def _add_commands() -> None:
+    from nerdistill.cli.data import data
+    from nerdistill.cli.plugins import plugins
+    from nerdistill.cli.schedules import schedules
+    from nerdistill.core.plugins import plugin_host
+
+    for command in (data, plugins, schedules):
+        cli.add_command(command)
+    plugin_host().manager.hook.register_commands(cli=cli)
+
+
+_add_commands()
+
+
+def main() -> None:
+    cli(prog_name="nerdistill")

@@ -1,0 +1,94 @@
+"""``nerdistill data``: look at, sample, convert and split data files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from nerdistill.cli.options import read_with_options, reading_options
+from nerdistill.cli.tables import format_table
+from nerdistill.core.articles import article_sentences, read_articles
+from nerdistill.core.formats import FORMATS, read_sentences, write_sentences
+from nerdistill.core.sampling import sample_sentences
+from nerdistill.core.stats import corpus_stats
+
+existing_path = click.Path(exists=True, dir_okay=False, path_type=Path)
+
+
+@click.group()
+def data() -> None:
+    """Inspect, sample and prepare sentence files (CoNLL or JSONL) and raw articles."""
+
+
+@data.command()
+@click.argument("file", type=existing_path)
+@reading_options
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+def stats(file: Path, as_json: bool, **options) -> None:
+    """Count sentences, tokens, documents and entities per type in FILE."""
+    figures = corpus_stats(read_with_options(str(file), options))
+    if as_json:
+        click.echo(json.dumps({"file": str(file), **figures}, indent=2))
+        return
+    click.echo(format_table(["", "count"], [
+        ("sentences", figures["sentences"]),
+        ("tokens", figures["tokens"]),
+        ("documents", figures["documents"]),
+        ("sentences without entities", figures["sentences_without_entities"]),
+        ("entities", figures["entities"]),
+        *((f"  {label}", count) for label, count in figures["entities_per_type"].items()),
+    ]))
+
+
+@data.command()
+@click.argument("file", type=existing_path)
+@click.option("-n", "size", type=click.IntRange(min=1), required=True, help="How many sentences to draw.")
+@click.option("--seed", type=int, required=True, help="Random seed; the same seed gives the same sample.")
+@click.option("--exclude", type=existing_path, multiple=True,
+              help="A file whose sentences (by tokens) the sample must not contain. Repeatable.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="Where to write the sample (.jsonl or .conll).")
+@reading_options
+def sample(file: Path, size: int, seed: int, exclude: tuple[Path, ...], output: Path, **options) -> None:
+    """Draw a reproducible random sample of sentences from FILE, disjoint from --exclude files."""
+    sentences = read_with_options(str(file), options)
+    excluded = [s for path in exclude for s in read_sentences(path)]
+    chosen = sample_sentences(sentences, size, seed=seed, exclude=excluded)
+    write_sentences(chosen, output)
+    click.echo(f"wrote {len(chosen)} of {len(sentences)} sentences to {output}", err=True)
+
+
+@data.command()
+@click.argument("articles", type=click.Path(exists=True, path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="Where to write the sentences (.jsonl or .conll).")
+@click.option("--min-tokens", type=click.IntRange(min=1), default=1, show_default=True)
+@click.option("--max-tokens", type=click.IntRange(min=1), default=None)
+@click.option("--dedupe", is_flag=True, help="Drop repeated articles and repeated sentences.")
+@click.option("--titles", is_flag=True, help="Also split article titles into sentences.")
+@click.option("--source", default=None, help="Source name recorded on each sentence (default: file name).")
+def sentences(articles: Path, output: Path, min_tokens: int, max_tokens: int | None, dedupe: bool,
+              titles: bool, source: str | None) -> None:
+    """Split raw ARTICLES (a .jsonl of {id, text, ...}, a .txt file or a folder) into tokenized sentences."""
+    if max_tokens is not None and max_tokens < min_tokens:
+        raise click.BadParameter(f"{max_tokens} is below --min-tokens {min_tokens}", param_hint="--max-tokens")
+    found = read_articles(articles)
+    split = article_sentences(found, source=source or articles.stem, min_tokens=min_tokens,
+                              max_tokens=max_tokens, dedupe=dedupe, include_titles=titles)
+    write_sentences(split, output)
+    click.echo(f"wrote {len(split)} sentences from {len(found)} articles to {output}", err=True)
+
+
+@data.command()
+@click.argument("file", type=existing_path)
+@click.argument("output", type=click.Path(dir_okay=False, path_type=Path))
+@reading_options
+@click.option("--to", "to_format", type=click.Choice(FORMATS), default=None,
+              help="Output format; by default from OUTPUT's extension.")
+def convert(file: Path, output: Path, to_format: str | None, **options) -> None:
+    """Convert FILE to OUTPUT (CoNLL <-> JSONL; IOB1 input becomes IOB2)."""
+    sentences = read_with_options(str(file), options)
+    write_sentences(sentences, output, to_format)
+    click.echo(f"wrote {len(sentences)} sentences to {output}", err=True)

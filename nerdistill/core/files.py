@@ -1,0 +1,60 @@
+"""Reading text files safely and writing outputs atomically.
+
+Every reader goes through :func:`read_text`, so a missing file, an empty one or bytes that are not
+UTF-8 give the same clear error with the file and line. Every writer goes through
+:func:`atomic_write`, so an error or a kill half-way never leaves a truncated output behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO
+
+from nerdistill.core.errors import NerdistillError
+
+
+def read_text(path: str | Path, *, allow_empty: bool = False) -> str:
+    """The file's text as UTF-8, or a :class:`NerdistillError` naming the file and line."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise NerdistillError("no such file", path=path) from None
+    except IsADirectoryError:
+        raise NerdistillError("is a folder, not a file", path=path) from None
+    except OSError as error:
+        raise NerdistillError(f"cannot be read ({error.strerror})", path=path) from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line_start = data.rfind(b"\n", 0, error.start) + 1
+        line = data.count(b"\n", 0, error.start) + 1
+        raise NerdistillError(
+            f"not valid UTF-8: byte 0x{data[error.start]:02x} at column {error.start - line_start + 1}",
+            path=path, line=line,
+        ) from None
+    if not allow_empty and not text.strip():
+        raise NerdistillError("the file is empty", path=path)
+    return text.removeprefix("\ufeff")
+
+
+@contextlib.contextmanager
+def atomic_write(path: str | Path, mode: str = "w") -> Iterator[IO]:
+    """Write to a temporary file beside ``path`` and move it into place only when the block succeeds."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    try:
+        with os.fdopen(handle, mode, encoding=None if "b" in mode else "utf-8") as stream:
+            yield stream
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise

@@ -1,0 +1,88 @@
+"""Named registries of providers, prompt strategies, schedules and trainers.
+
+Each registry is filled by calling one ``register_*`` hook of every plugin with a ``register`` callback
+that records which plugin registered what; two plugins using one name is an error naming both. An
+unknown name is an error that lists the valid ones and suggests the closest.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from typing import Any
+
+from nerdistill.core.errors import NerdistillError
+from nerdistill.core.plugins import plugin_host
+
+KINDS: dict[str, str] = {
+    "providers": "register_providers",
+    "prompt strategies": "register_prompt_strategies",
+    "schedules": "register_schedules",
+    "trainers": "register_trainers",
+}
+
+
+@dataclass(frozen=True)
+class Entry:
+    name: str
+    obj: Any
+    plugin: str
+
+
+class Registry:
+    """The things of one kind, by name."""
+
+    def __init__(self, kind: str):
+        self.kind = kind
+        self.entries: dict[str, Entry] = {}
+
+    def add(self, name: str, obj: Any, plugin: str) -> None:
+        if not isinstance(name, str) or not name:
+            raise NerdistillError(f"plugin {plugin!r} registered {self.kind} under an empty or non-text name")
+        if name in self.entries:
+            raise NerdistillError(f"two plugins register {self.kind} named {name!r}: "
+                                  f"{self.entries[name].plugin!r} and {plugin!r}")
+        self.entries[name] = Entry(name, obj, plugin)
+
+    def get(self, name: str, *, option: str | None = None) -> Any:
+        """The object registered as ``name``; ``option`` names the config key or flag for the error."""
+        if name not in self.entries:
+            close = difflib.get_close_matches(name, self.entries, n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            where = f"{option}: " if option else ""
+            raise NerdistillError(f"{where}unknown {self.kind} {name!r}.{hint} "
+                                  f"Available: {', '.join(sorted(self.entries)) or 'none'}")
+        return self.entries[name].obj
+
+    def names(self) -> list[str]:
+        return sorted(self.entries)
+
+    def __iter__(self):
+        return iter(sorted(self.entries.values(), key=lambda e: e.name))
+
+
+_registries: dict[str, Registry] = {}
+
+
+def registry(kind: str) -> Registry:
+    """The registry of ``kind`` (one of :data:`KINDS`), built from the plugins on first use."""
+    if kind not in _registries:
+        _registries[kind] = _build(kind)
+    return _registries[kind]
+
+
+def clear_registries() -> None:
+    _registries.clear()
+
+
+def _build(kind: str) -> Registry:
+    built = Registry(kind)
+    hook = getattr(plugin_host().manager.hook, KINDS[kind])
+    for implementation in reversed(hook.get_hookimpls()):  # registration order
+        plugin_name = implementation.plugin_name
+
+        def register(name: str, obj: Any, _plugin: str = plugin_name) -> None:
+            built.add(name, obj, _plugin)
+
+        implementation.function(register=register)
+    return built
