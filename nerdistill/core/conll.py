@@ -94,8 +94,8 @@ class _ConllReader:
                                  f"{self.columns} columns", number)
         if len(fields) != self.columns:
             raise self.error(f"expected {self.columns} columns, found {len(fields)}", number)
-        if not fields[0]:
-            raise self.error("empty token", number)
+        if not fields[0] or any(c.isspace() for c in fields[0]):
+            raise self.error(f"token {fields[0]!r} is empty or contains white space", number)
         self.tokens.append(fields[0])
         self.lines.append(number)
         if self.columns > 1:

@@ -78,7 +78,7 @@ def clear_registries() -> None:
 def _build(kind: str) -> Registry:
     built = Registry(kind)
     hook = getattr(plugin_host().manager.hook, KINDS[kind])
-    for implementation in reversed(hook.get_hookimpls()):  # registration order
+    for implementation in hook.get_hookimpls():  # in registration order
         plugin_name = implementation.plugin_name
 
         def register(name: str, obj: Any, _plugin: str = plugin_name) -> None:
