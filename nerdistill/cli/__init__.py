@@ -35,9 +35,10 @@ def _add_commands() -> None:
     from nerdistill.cli.data import data
     from nerdistill.cli.plugins import plugins
     from nerdistill.cli.schedules import schedules
+    from nerdistill.cli.strategies import strategies
     from nerdistill.core.plugins import plugin_host
 
-    for command in (data, plugins, schedules):
+    for command in (data, plugins, schedules, strategies):
         cli.add_command(command)
     plugin_host().manager.hook.register_commands(cli=cli)
 

@@ -17,7 +17,7 @@ class EntityType(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    name: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_.]*$")
+    name: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$")
     description: str = ""
 
 

@@ -23,6 +23,7 @@ ENTRY_POINT_GROUP = "nerdistill"
 LOAD_PLUGINS_VARIABLE = "NERDISTILL_LOAD_PLUGINS"
 
 BUILTIN_PLUGINS = (
+    "nerdistill.prompts.builtin",
     "nerdistill.schedules.builtin",
 )
 

@@ -1,0 +1,195 @@
+"""Annotating one sentence: messages out, a validated answer back, token spans from it.
+
+The LLM is reached through instructor over litellm, so every provider (a hosted API, a local server,
+an in-process model behind litellm's ``CustomLLM``) behaves the same. Two kinds of failure are kept
+apart:
+
+- the answer is invalid (not JSON, unknown types, strings not in the sentence under ``reask``) and
+  instructor's re-asks are used up: the sentence is recorded as *failed* with the reason, and the
+  batch goes on;
+- the call itself failed (rate limit, server error, timeout, connection): :class:`TransportError`
+  is raised, for the runner to retry with backoff. Errors that no retry can fix (bad API key, bad
+  request) are raised as :class:`~nerdistill.core.errors.NerdistillError`.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol
+
+from pydantic import BaseModel, Field
+
+from nerdistill.core.align import align
+from nerdistill.core.errors import NerdistillError
+from nerdistill.core.sentence import Sentence
+from nerdistill.core.tags import Span
+
+# instructor logs every failed attempt at ERROR level; the outcome records them instead.
+logging.getLogger("instructor").setLevel(logging.CRITICAL)
+
+Status = Literal["ok", "failed"]
+
+
+class Usage(BaseModel):
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost: float = 0.0
+
+    def __add__(self, other: "Usage") -> "Usage":
+        return Usage(prompt_tokens=self.prompt_tokens + other.prompt_tokens,
+                     completion_tokens=self.completion_tokens + other.completion_tokens,
+                     cost=self.cost + other.cost)
+
+
+class Outcome(BaseModel):
+    """What became of one sentence: stored as it arrives, so it is never paid for twice."""
+
+    status: Status
+    spans: list[Span] = Field(default_factory=list)
+    answer: dict[str, Any] = Field(default_factory=dict)
+    reasoning: dict[str, Any] | None = None
+    counts: dict[str, int] = Field(default_factory=dict)
+    raw: str | None = None
+    error: str | None = None
+    attempts: int | None = Field(None, description="calls made, for a failed sentence")
+    usage: Usage = Field(default_factory=Usage)
+
+    def labelled(self, sentence: Sentence, **meta: Any) -> Sentence:
+        """The sentence labelled with this outcome's spans, the answer and counts in ``meta``."""
+        details = {"answer": self.answer, "raw": self.raw, "counts": self.counts, **meta}
+        if self.reasoning is not None:
+            details["reasoning"] = self.reasoning
+        return sentence.with_spans(self.spans, meta={**sentence.meta, "annotation": details})
+
+
+class TransportError(Exception):
+    """A call that failed on the way (rate limit, server error, timeout): worth retrying later."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class Asker(Protocol):
+    """Sends messages and returns the validated answer and the raw completion (a provider's client)."""
+
+    def __call__(self, *, messages: list[dict[str, str]], response_model: type[BaseModel],
+                 context: dict[str, Any], max_retries: int) -> tuple[BaseModel, Any]: ...
+
+
+class AnsweringStrategy(Protocol):
+    options: Any
+
+    def messages(self, sentence: Sentence) -> list[dict[str, str]]: ...
+    def response_model(self) -> type[BaseModel]: ...
+    def validation_context(self, sentence: Sentence) -> dict[str, Any]: ...
+    def reasoning(self, answer: BaseModel) -> dict[str, Any] | None: ...
+
+
+@dataclass(frozen=True)
+class Request:
+    """Everything sent for one sentence; its hash is the cache key of the answer."""
+
+    messages: list[dict[str, str]]
+    response_model: type[BaseModel]
+    context: dict[str, Any]
+    max_retries: int
+
+
+def build_request(strategy: AnsweringStrategy, sentence: Sentence) -> Request:
+    return Request(strategy.messages(sentence), strategy.response_model(), strategy.validation_context(sentence),
+                   strategy.options.max_retries)
+
+
+def annotate_sentence(sentence: Sentence, strategy: AnsweringStrategy, ask: Asker,
+                      request: Request | None = None) -> Outcome:
+    """Ask the LLM about ``sentence`` and align its answer; invalid answers give a failed outcome."""
+    from instructor.core import InstructorRetryException
+
+    from nerdistill.prompts.schemas import entities_of
+
+    request = request or build_request(strategy, sentence)
+    try:
+        answer, completion = ask(messages=request.messages, response_model=request.response_model,
+                                 context=request.context, max_retries=request.max_retries)
+    except InstructorRetryException as error:
+        cause = error.__cause__
+        if cause is not None and not _is_validation_error(cause):
+            raise classify_call_error(cause) from cause
+        last = error.failed_attempts[-1].exception if error.failed_attempts else cause
+        return Outcome(status="failed", error=f"invalid answer after {error.n_attempts} attempt(s): "
+                       f"{_one_line(last)}", raw=raw_text(error.last_completion), attempts=error.n_attempts,
+                       usage=usage_of(error.total_usage))
+    entities = entities_of(answer)
+    alignment = align(sentence.tokens, entities.mentions(), policy=strategy.options.alignment,
+                      case_sensitive=strategy.options.case_sensitive)
+    counts = {**alignment.counts(), "not_in_sentence": len(alignment.not_in_sentence)
+              + len(entities.dropped["not_in_sentence"]), "unknown_types": len(entities.dropped["unknown_types"])}
+    raw_answer = answer.model_dump(mode="json")
+    return Outcome(status="ok", spans=alignment.spans, answer=entities.as_dict(), reasoning=strategy.reasoning(answer),
+                   counts=counts, raw=raw_text(completion) or str(raw_answer), usage=usage_of(completion))
+
+
+def classify_call_error(error: BaseException) -> Exception:
+    """A retryable :class:`TransportError`, or a :class:`NerdistillError` that no retry can fix."""
+    import litellm
+
+    retryable = (litellm.RateLimitError, litellm.Timeout, litellm.APIConnectionError, litellm.InternalServerError,
+                 litellm.ServiceUnavailableError, litellm.BadGatewayError, TimeoutError, ConnectionError)
+    if isinstance(error, retryable):
+        retry_after = None
+        response = getattr(error, "response", None)
+        header = getattr(response, "headers", {}).get("retry-after") if response is not None else None
+        if header:
+            try:
+                retry_after = float(header)
+            except ValueError:
+                pass
+        return TransportError(f"{type(error).__name__}: {_one_line(error)}", retry_after=retry_after)
+    if isinstance(error, litellm.AuthenticationError):
+        return NerdistillError(f"the provider rejected the credentials: {_one_line(error)}")
+    return NerdistillError(f"the LLM call failed: {type(error).__name__}: {_one_line(error)}")
+
+
+def _is_validation_error(error: BaseException) -> bool:
+    import json
+
+    from pydantic import ValidationError
+
+    try:
+        from instructor.core import ResponseParsingError
+        from instructor.core import ValidationError as InstructorValidationError
+    except ImportError:  # pragma: no cover - older instructor
+        ResponseParsingError = InstructorValidationError = ValidationError  # noqa: N806
+    return isinstance(error, (ValidationError, json.JSONDecodeError, ValueError, InstructorValidationError,
+                              ResponseParsingError))
+
+
+def raw_text(completion: Any) -> str | None:
+    """The text the model sent: its message content, or its tool call's arguments."""
+    try:
+        message = completion.choices[0].message
+    except (AttributeError, IndexError, TypeError):
+        return None
+    if getattr(message, "content", None):
+        return message.content
+    calls = getattr(message, "tool_calls", None) or []
+    return calls[0].function.arguments if calls else None
+
+
+def usage_of(source: Any) -> Usage:
+    """Token counts of a completion (or instructor's summed usage), and litellm's cost where it knows it."""
+    usage = getattr(source, "usage", source)
+    prompt = int(getattr(usage, "prompt_tokens", 0) or 0)
+    completion = int(getattr(usage, "completion_tokens", 0) or 0)
+    cost = 0.0
+    hidden = getattr(source, "_hidden_params", None) or {}
+    if isinstance(hidden, dict) and hidden.get("response_cost"):
+        cost = float(hidden["response_cost"])
+    return Usage(prompt_tokens=prompt, completion_tokens=completion, cost=cost)
+
+
+def _one_line(error: object) -> str:
+    text = " ".join(str(error).split())
+    return text if len(text) <= 300 else text[:297] + "..."

@@ -1,0 +1,110 @@
+"""What a prompt strategy is: how a sentence becomes messages, and what answer validates.
+
+A strategy has a name and a version; the version is a hash of everything in its text (templates,
+format instructions, the answer's JSON schema), so any change to the prompt changes the version, and
+with it every cache key of the annotation store. Few-shot examples are shown as earlier turns of the
+conversation: the example sentence as a user message, its expected answer as the assistant's.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from nerdistill.core.align import ALIGNMENT_POLICIES, AlignmentPolicy
+from nerdistill.core.errors import NerdistillError
+from nerdistill.core.labels import CONLL2003, LabelSet
+from nerdistill.core.sentence import Sentence
+from nerdistill.prompts import templates
+from nerdistill.prompts.examples import BUILTIN, ExampleSelection, FewShotSelector, load_examples
+from nerdistill.prompts.schemas import InvalidAnswerPolicy
+
+
+class StrategyOptions(BaseModel):
+    """The options every strategy takes (the ``[annotation.strategy]`` table of a config)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    examples: str = Field(BUILTIN, description="'builtin', 'none', or a labelled CoNLL/JSONL file")
+    k: int = Field(4, ge=0, description="few-shot examples per sentence")
+    selection: ExampleSelection = "fixed"
+    on_invalid: InvalidAnswerPolicy = Field(
+        "repair", description="'reask': an answer with unknown types or strings not in the sentence is "
+        "sent back to the LLM; 'repair': those are dropped and counted")
+    max_retries: int = Field(2, ge=0, description="re-asks after an invalid answer (instructor)")
+    system_template: str | None = None
+    user_template: str | None = None
+    alignment: AlignmentPolicy = "first"
+    case_sensitive: bool = False
+
+
+class PromptStrategy:
+    """Base of prompt strategies; subclasses set the templates and the answer model."""
+
+    description: ClassVar[str] = ""
+    default_system: ClassVar[str] = templates.STANDARD_SYSTEM
+    format_instructions: ClassVar[str] = templates.STANDARD_FORMAT
+
+    def __init__(self, name: str, label_set: LabelSet = CONLL2003, options: StrategyOptions | None = None,
+                 forbidden_examples: Iterable[Sentence] = ()):
+        self.name, self.label_set = name, label_set
+        self.options = options = options or StrategyOptions()
+        if options.alignment not in ALIGNMENT_POLICIES:
+            raise NerdistillError(f"alignment: unknown policy {options.alignment!r}")
+        self.system_template = templates.check_template(
+            options.system_template or self.default_system, templates.SYSTEM_PLACEHOLDERS, "system_template")
+        self.user_template = templates.check_template(
+            options.user_template or templates.USER, templates.USER_PLACEHOLDERS, "user_template")
+        pool = [] if options.k == 0 or options.examples == "none" else load_examples(options.examples, label_set)
+        self.selector = FewShotSelector(pool, k=options.k, selection=options.selection,
+                                        forbidden=forbidden_examples)
+
+    def response_model(self) -> type[BaseModel]:
+        raise NotImplementedError
+
+    def example_answer(self, example: Sentence) -> dict[str, Any]:
+        raise NotImplementedError
+
+    @property
+    def version(self) -> str:
+        text = json.dumps([self.system_template, self.user_template, self.format_instructions,
+                           self.response_model().model_json_schema()], sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+    def system_message(self) -> str:
+        types = "\n".join(f"- {t.name}: {t.description}" for t in self.label_set.types)
+        return templates.render(self.system_template, {
+            "types": types, "type_names": ", ".join(self.label_set.names), "format": self.format_instructions})
+
+    def user_message(self, sentence: Sentence) -> str:
+        return templates.render(self.user_template, {"sentence": sentence.text})
+
+    def messages(self, sentence: Sentence) -> list[dict[str, str]]:
+        """The exact messages sent for ``sentence``."""
+        messages = [{"role": "system", "content": self.system_message()}]
+        for example in self.selector.select(sentence):
+            messages.append({"role": "user", "content": self.user_message(example)})
+            messages.append({"role": "assistant", "content": json.dumps(self.example_answer(example),
+                                                                        ensure_ascii=False)})
+        messages.append({"role": "user", "content": self.user_message(sentence)})
+        return messages
+
+    def validation_context(self, sentence: Sentence) -> dict[str, Any]:
+        return {"tokens": list(sentence.tokens), "on_invalid": self.options.on_invalid,
+                "case_sensitive": self.options.case_sensitive}
+
+    def reasoning(self, answer: BaseModel) -> dict[str, Any] | None:
+        """The chain of thought of an answer, where the strategy asks for one."""
+        return None
+
+
+def gold_entities(sentence: Sentence) -> dict[str, list[str]]:
+    """A labelled sentence's entities in the answer's dictionary form."""
+    entities: dict[str, list[str]] = {}
+    for span in sentence.spans:
+        entities.setdefault(span.label, []).append(span.text)
+    return entities
