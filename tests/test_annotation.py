@@ -64,7 +64,8 @@ def test_unknown_types_and_hallucinations_are_dropped_and_counted_under_repair()
     _, model = scripted(['{"PERSON": ["Peter Blackburn"], "COLOUR": ["blue"], "LOC": ["Rome", "Paris"]}'])
     outcome = annotate_sentence(SENTENCE, strategy(on_invalid="repair"), LiteLLMAsker({"model": model}))
     assert labels(outcome) == [("Peter Blackburn", "PER"), ("Paris", "LOC")]
-    assert outcome.counts == {"aligned": 2, "not_in_sentence": 1, "overlapping": 0, "unknown_types": 1}
+    assert outcome.counts == {"aligned": 2, "not_in_sentence": 1, "overlapping": 0, "unknown_types": 1,
+                              "rejected": 1}
 
 
 def test_reasks_used_up_give_a_failed_sentence_not_an_exception():

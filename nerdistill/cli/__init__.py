@@ -32,13 +32,16 @@ def cli() -> None:
 
 
 def _add_commands() -> None:
+    from nerdistill.cli.annotate import annotate
     from nerdistill.cli.data import data
+    from nerdistill.cli.evaluate import evaluate
+    from nerdistill.cli.models import models
     from nerdistill.cli.plugins import plugins
     from nerdistill.cli.schedules import schedules
     from nerdistill.cli.strategies import strategies
     from nerdistill.core.plugins import plugin_host
 
-    for command in (data, plugins, schedules, strategies):
+    for command in (annotate, data, evaluate, models, plugins, schedules, strategies):
         cli.add_command(command)
     plugin_host().manager.hook.register_commands(cli=cli)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from nerdistill.cli.options import read_with_options, reading_options
-from nerdistill.cli.tables import format_table
+from nerdistill.core.tables import format_table
 from nerdistill.core.articles import article_sentences, read_articles
 from nerdistill.core.formats import FORMATS, read_sentences, write_sentences
 from nerdistill.core.sampling import sample_sentences

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from nerdistill.cli.tables import format_table
+from nerdistill.core.tables import format_table
 from nerdistill.core.registry import registry
 from nerdistill.schedules.spec import make_schedule, parse_spec
 

@@ -6,7 +6,7 @@ import json
 
 import click
 
-from nerdistill.cli.tables import format_table
+from nerdistill.core.tables import format_table
 from nerdistill.core.labels import CONLL2003
 from nerdistill.core.registry import registry
 from nerdistill.core.sentence import Sentence

@@ -15,12 +15,13 @@ apart:
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, Field
 
-from nerdistill.core.align import align
+from nerdistill.core.align import Mention, align
 from nerdistill.core.errors import NerdistillError
 from nerdistill.core.sentence import Sentence
 from nerdistill.core.tags import Span
@@ -49,11 +50,13 @@ class Outcome(BaseModel):
     spans: list[Span] = Field(default_factory=list)
     answer: dict[str, Any] = Field(default_factory=dict)
     reasoning: dict[str, Any] | None = None
-    counts: dict[str, int] = Field(default_factory=dict)
+    counts: dict[str, int] = Field(default_factory=dict)  # aligned, not_in_sentence, overlapping, ...
     raw: str | None = None
     error: str | None = None
     attempts: int | None = Field(None, description="calls made, for a failed sentence")
     usage: Usage = Field(default_factory=Usage)
+    provider_spans: bool = Field(False, description="spans came with the answer (a file, a simulation): "
+                                 "alignment leaves them as they are")
 
     def labelled(self, sentence: Sentence, **meta: Any) -> Sentence:
         """The sentence labelled with this outcome's spans, the answer and counts in ``meta``."""
@@ -85,6 +88,7 @@ class AnsweringStrategy(Protocol):
     def response_model(self) -> type[BaseModel]: ...
     def validation_context(self, sentence: Sentence) -> dict[str, Any]: ...
     def reasoning(self, answer: BaseModel) -> dict[str, Any] | None: ...
+    def entities(self, answer: BaseModel) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -105,14 +109,16 @@ def build_request(strategy: AnsweringStrategy, sentence: Sentence) -> Request:
 def annotate_sentence(sentence: Sentence, strategy: AnsweringStrategy, ask: Asker,
                       request: Request | None = None) -> Outcome:
     """Ask the LLM about ``sentence`` and align its answer; invalid answers give a failed outcome."""
-    from instructor.core import InstructorRetryException
-
-    from nerdistill.prompts.schemas import entities_of
+    from instructor.core import IncompleteOutputException, InstructorRetryException
 
     request = request or build_request(strategy, sentence)
     try:
         answer, completion = ask(messages=request.messages, response_model=request.response_model,
                                  context=request.context, max_retries=request.max_retries)
+    except IncompleteOutputException as error:
+        completion = error.last_completion
+        return Outcome(status="failed", error="the answer was cut off at the token limit (max_tokens)",
+                       raw=raw_text(completion), attempts=1, usage=usage_of(completion))
     except InstructorRetryException as error:
         cause = error.__cause__
         if cause is not None and not _is_validation_error(cause):
@@ -121,14 +127,36 @@ def annotate_sentence(sentence: Sentence, strategy: AnsweringStrategy, ask: Aske
         return Outcome(status="failed", error=f"invalid answer after {error.n_attempts} attempt(s): "
                        f"{_one_line(last)}", raw=raw_text(error.last_completion), attempts=error.n_attempts,
                        usage=usage_of(error.total_usage))
-    entities = entities_of(answer)
-    alignment = align(sentence.tokens, entities.mentions(), policy=strategy.options.alignment,
-                      case_sensitive=strategy.options.case_sensitive)
-    counts = {**alignment.counts(), "not_in_sentence": len(alignment.not_in_sentence)
-              + len(entities.dropped["not_in_sentence"]), "unknown_types": len(entities.dropped["unknown_types"])}
-    raw_answer = answer.model_dump(mode="json")
-    return Outcome(status="ok", spans=alignment.spans, answer=entities.as_dict(), reasoning=strategy.reasoning(answer),
-                   counts=counts, raw=raw_text(completion) or str(raw_answer), usage=usage_of(completion))
+    entities = strategy.entities(answer)
+    outcome = Outcome(status="ok", answer=entities.as_dict(), reasoning=strategy.reasoning(answer),
+                      counts={"rejected": len(entities.dropped["not_in_sentence"]),
+                              "unknown_types": len(entities.dropped["unknown_types"])},
+                      raw=raw_text(completion) or answer.model_dump_json(), usage=usage_of(completion))
+    return apply_alignment(outcome, sentence, strategy.options)
+
+
+def apply_alignment(outcome: Outcome, sentence: Sentence, options: Any) -> Outcome:
+    """Place the answer's strings on the sentence's tokens (see :mod:`nerdistill.core.align`).
+
+    Done on every read, cached or fresh, so a change of alignment policy never costs an LLM call.
+    ``not_in_sentence`` counts both the strings validation rejected and those alignment could not place.
+    """
+    if outcome.status != "ok" or outcome.provider_spans:
+        return outcome
+    mentions = [Mention(label, fragment) for label, items in outcome.answer.items() for item in items
+                for fragment in ([item] if isinstance(item, str) else item)]
+    alignment = align(sentence.tokens, mentions, policy=options.alignment, case_sensitive=options.case_sensitive)
+    counts = {**outcome.counts, **alignment.counts()}
+    counts["not_in_sentence"] += counts.get("rejected", 0)
+    return outcome.model_copy(update={"spans": alignment.spans, "counts": counts})
+
+
+def redact(text: str) -> str:
+    """Replace the value of any secret-looking environment variable (``*_KEY``, ``*_TOKEN``) in ``text``."""
+    for name, value in os.environ.items():
+        if value and len(value) >= 8 and name.upper().endswith(("_KEY", "_TOKEN", "_SECRET")) and value in text:
+            text = text.replace(value, "***")
+    return text
 
 
 def classify_call_error(error: BaseException) -> Exception:
@@ -191,5 +219,5 @@ def usage_of(source: Any) -> Usage:
 
 
 def _one_line(error: object) -> str:
-    text = " ".join(str(error).split())
+    text = redact(" ".join(str(error).split()))
     return text if len(text) <= 300 else text[:297] + "..."

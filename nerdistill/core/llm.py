@@ -7,6 +7,7 @@ importing it never touches the network (it would otherwise fetch a price table).
 
 from __future__ import annotations
 
+import logging
 import os
 from typing import Any, Literal
 
@@ -21,6 +22,7 @@ def import_litellm():
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
     import litellm
 
+    logging.getLogger("LiteLLM").setLevel(logging.ERROR)  # its warnings are for litellm's own users
     litellm.telemetry = False
     litellm.suppress_debug_info = True
     return litellm

@@ -24,6 +24,7 @@ LOAD_PLUGINS_VARIABLE = "NERDISTILL_LOAD_PLUGINS"
 
 BUILTIN_PLUGINS = (
     "nerdistill.prompts.builtin",
+    "nerdistill.providers.builtin",
     "nerdistill.schedules.builtin",
 )
 

@@ -26,7 +26,7 @@ class StandardStrategy(PromptStrategy):
         return entities_model(self.label_set)
 
     def example_answer(self, example: Sentence) -> dict[str, Any]:
-        return gold_entities(example)
+        return gold_entities(example, self.label_set)
 
 
 class ChainOfThoughtStrategy(PromptStrategy):
@@ -38,7 +38,7 @@ class ChainOfThoughtStrategy(PromptStrategy):
         return chain_of_thought_model(self.label_set)
 
     def example_answer(self, example: Sentence) -> dict[str, Any]:
-        entities = gold_entities(example)
+        entities = gold_entities(example, self.label_set)
         reasoning = example.meta.get("reasoning") or {
             # gold files carry no reasoning: show the steps that follow from the gold labels
             "context": "(an example sentence)",

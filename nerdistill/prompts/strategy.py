@@ -21,7 +21,7 @@ from nerdistill.core.labels import CONLL2003, LabelSet
 from nerdistill.core.sentence import Sentence
 from nerdistill.prompts import templates
 from nerdistill.prompts.examples import BUILTIN, ExampleSelection, FewShotSelector, load_examples
-from nerdistill.prompts.schemas import InvalidAnswerPolicy
+from nerdistill.prompts.schemas import EntitiesBase, InvalidAnswerPolicy, entities_of
 
 
 class StrategyOptions(BaseModel):
@@ -77,8 +77,11 @@ class PromptStrategy:
 
     def system_message(self) -> str:
         types = "\n".join(f"- {t.name}: {t.description}" for t in self.label_set.types)
-        return templates.render(self.system_template, {
-            "types": types, "type_names": ", ".join(self.label_set.names), "format": self.format_instructions})
+        type_names = ", ".join(self.label_set.names)
+        format_text = templates.render(self.format_instructions, {
+            "type_names": type_names, "example": templates.example_answer(self.label_set.names)})
+        return templates.render(self.system_template, {"types": types, "type_names": type_names,
+                                                       "format": format_text})
 
     def user_message(self, sentence: Sentence) -> str:
         return templates.render(self.user_template, {"sentence": sentence.text})
@@ -97,14 +100,23 @@ class PromptStrategy:
         return {"tokens": list(sentence.tokens), "on_invalid": self.options.on_invalid,
                 "case_sensitive": self.options.case_sensitive}
 
+    def entities(self, answer: BaseModel) -> EntitiesBase:
+        """The dictionary part of an answer, with what validation dropped."""
+        return entities_of(answer)
+
     def reasoning(self, answer: BaseModel) -> dict[str, Any] | None:
         """The chain of thought of an answer, where the strategy asks for one."""
         return None
 
 
-def gold_entities(sentence: Sentence) -> dict[str, list[str]]:
-    """A labelled sentence's entities in the answer's dictionary form."""
-    entities: dict[str, list[str]] = {}
+def gold_entities(sentence: Sentence, label_set: LabelSet) -> dict[str, list[str]]:
+    """A labelled sentence's entities in the answer's dictionary form.
+
+    Every type is a key, in the label set's order, with ``[]`` where there is none: the same order the
+    answer schema gives, which a grammar-constrained model must follow. Examples that list keys in
+    another order mislead a small model into putting entities under the wrong key.
+    """
+    entities: dict[str, list[str]] = {name: [] for name in label_set.names}
     for span in sentence.spans:
         entities.setdefault(span.label, []).append(span.text)
     return entities

@@ -2,11 +2,14 @@
 
 Placeholders: ``{types}`` (one line per entity type with its description), ``{type_names}``,
 ``{format}`` (what the answer must look like) in the system template; ``{sentence}`` in the user
-template. A template that names any other placeholder is a config error naming it.
+template. The format instructions themselves are rendered with ``{type_names}`` and ``{example}`` (an
+answer in the right shape for the run's label set). A template that names any other placeholder is a
+config error naming it; literal braces are written ``{{`` and ``}}``.
 """
 
 from __future__ import annotations
 
+import json
 import string
 
 from nerdistill.core.errors import NerdistillError
@@ -26,9 +29,10 @@ Rules:
 {format}"""
 
 STANDARD_FORMAT = """\
-Answer with a JSON object whose keys are entity types and whose values are lists of entity strings,
-for example {"LOC": ["Houston"], "PER": ["Orlando Miller", "Todd Stottlemyre"], "ORG": ["Houston Astros"]}.
-Leave out types with no entity. Answer {} if the sentence has no entity."""
+Answer with a JSON object whose keys are the entity types, in the order {type_names}, and whose values
+are lists of entity strings, for example
+{example}
+Give [] for a type with no entity."""
 
 COT_SYSTEM = STANDARD_SYSTEM
 
@@ -36,10 +40,11 @@ COT_FORMAT = """\
 Think step by step, then answer, as one JSON object with these keys in this order:
 1. "context": what the sentence is about, in one sentence;
 2. "candidates": every candidate named entity, copied exactly from the sentence;
-3. "types": the type of each candidate, from its context, as [{"entity": ..., "type": ...}];
+3. "types": the type of each candidate, from its context, as [{{"entity": ..., "type": ...}}];
 4. "justification": why each candidate has its type, briefly;
-5. "entities": the final answer, an object from entity type to the list of entity strings, for example
-   {"LOC": ["Houston"], "PER": ["Orlando Miller"], "ORG": ["Houston Astros"]}; {} if there is none."""
+5. "entities": the final answer, an object from each entity type, in the order {type_names}, to the list
+   of its entity strings, for example
+   {example}"""
 
 USER = 'Sentence: """{sentence}"""'
 
@@ -55,6 +60,18 @@ def check_template(template: str, allowed: frozenset[str], option: str) -> str:
         raise NerdistillError(f"{option}: unknown placeholder(s) {', '.join(sorted(unknown))}; "
                               f"available: {', '.join(sorted(allowed))}")
     return template
+
+
+# The paper's own example answer, used when the label set is CoNLL-2003's.
+PAPER_EXAMPLE = {"PER": ["Orlando Miller", "Todd Stottlemyre"], "LOC": ["Houston"], "ORG": ["Houston Astros"],
+                 "MISC": []}
+
+
+def example_answer(type_names: tuple[str, ...]) -> str:
+    """An answer in the right shape: the paper's for CoNLL-2003's types, a placeholder one otherwise."""
+    if set(type_names) == set(PAPER_EXAMPLE):
+        return json.dumps({name: PAPER_EXAMPLE[name] for name in type_names})
+    return json.dumps({name: ["..."] if i == 0 else [] for i, name in enumerate(type_names)})
 
 
 def render(template: str, values: dict[str, str]) -> str:

@@ -1,0 +1,84 @@
+"""``nerdistill annotate``: sentences in, LLM-annotated ("distilled") sentences out."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from nerdistill.core.distilled import distilled_sentences, write_distilled
+from nerdistill.core.estimate import estimate
+from nerdistill.core.formats import read_sentences
+from nerdistill.core.labels import CONLL2003
+from nerdistill.core.paths import default_store_path
+from nerdistill.core.registry import registry
+from nerdistill.core.runner import AnnotationJob
+from nerdistill.core.store import AnnotationStore
+from nerdistill.core.tables import format_table
+from nerdistill.prompts.strategy import StrategyOptions
+from nerdistill.schedules.spec import parse_spec
+
+
+def parse_options(pairs: tuple[str, ...], option: str) -> dict:
+    """``key=value`` pairs (values read as JSON where they parse: numbers, booleans)."""
+    return parse_spec("x:" + ",".join(pairs), option=option)[1] if pairs else {}
+
+
+@click.command()
+@click.argument("input_file", metavar="INPUT", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="Distilled sentences (.jsonl, or .conll for tags only).")
+@click.option("--provider", default="litellm", show_default=True, help="litellm, local, file, or a plugin's.")
+@click.option("--model", default=None, help="The provider's model (litellm string, or local catalogue name/path).")
+@click.option("-O", "--provider-option", "provider_options", multiple=True, metavar="KEY=VALUE",
+              help="Another provider option, e.g. -O api_base=http://127.0.0.1:8080/v1. Repeatable.")
+@click.option("--strategy", default="standard", show_default=True, help="standard, cot, or a plugin's.")
+@click.option("--examples", default="builtin", show_default=True, help="'builtin', 'none' or a labelled file.")
+@click.option("-k", type=click.IntRange(min=0), default=4, show_default=True, help="Few-shot examples per sentence.")
+@click.option("--selection", type=click.Choice(["fixed", "similar"]), default="fixed", show_default=True)
+@click.option("--on-invalid", type=click.Choice(["repair", "reask"]), default="repair", show_default=True,
+              help="Drop unknown types and strings not in the sentence, or send the answer back.")
+@click.option("--max-retries", type=click.IntRange(min=0), default=2, show_default=True)
+@click.option("--store", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Annotation store (SQLite); default $NERDISTILL_HOME/annotations.sqlite.")
+@click.option("--concurrency", type=click.IntRange(min=1), default=4, show_default=True)
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="Only the first N sentences.")
+@click.option("--require-entities", is_flag=True, help="Drop sentences with no entity (as the paper does for BBC).")
+@click.option("--retry-failed", is_flag=True, help="Ask again for sentences whose stored answer was invalid.")
+@click.option("--offline", is_flag=True, envvar="NERDISTILL_OFFLINE",
+              help="Refuse any address but loopback (also NERDISTILL_OFFLINE=1).")
+@click.option("--dry-run", is_flag=True, help="Estimate calls, tokens and cost; call nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+def annotate(input_file: Path, output: Path, provider: str, model: str | None, provider_options: tuple[str, ...],
+             strategy: str, examples: str, k: int, selection: str, on_invalid: str, max_retries: int,
+             store: Path | None, concurrency: int, limit: int | None, require_entities: bool, retry_failed: bool,
+             offline: bool, dry_run: bool, as_json: bool) -> None:
+    """Annotate the sentences of INPUT with an LLM; every answer is cached, so re-runs cost nothing."""
+    sentences = read_sentences(input_file)[:limit]
+    options = parse_options(provider_options, "--provider-option")
+    if model is not None:
+        options["model"] = model
+    chosen = registry("providers").get(provider, option="--provider")(provider, options)
+    strategy_options = StrategyOptions(examples=examples, k=k, selection=selection, on_invalid=on_invalid,
+                                       max_retries=max_retries)
+    prompt = registry("prompt strategies").get(strategy, option="--strategy")(strategy, CONLL2003, strategy_options)
+    job = AnnotationJob(chosen, prompt, AnnotationStore(store or default_store_path()), concurrency=concurrency,
+                        retry_failed=retry_failed)
+    if dry_run:
+        figures = estimate(job, sentences)
+        click.echo(json.dumps(figures, indent=2) if as_json else format_table(["", "estimate"], list(figures.items())))
+        return
+    chosen.check(offline=offline)
+    results, summary = job.run(sentences)
+    provenance = {"provider": chosen.name, "model": chosen.model, "strategy": strategy, "version": prompt.version}
+    kept, without_entities = distilled_sentences(results, provenance=provenance, require_entities=require_entities)
+    failures_path = write_distilled(kept, summary.failures, output)
+    report = {**summary.as_dict(), "written": len(kept), "dropped_without_entities": without_entities,
+              "output": str(output), "failures": str(failures_path) if failures_path else None}
+    if as_json:
+        click.echo(json.dumps(report, indent=2))
+        return
+    strings = report.pop("strings")
+    rows = [(k, v) for k, v in report.items() if v is not None] + [(f"strings {k}", v) for k, v in strings.items()]
+    click.echo(format_table(["", "value"], rows))

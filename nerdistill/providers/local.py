@@ -1,0 +1,136 @@
+"""A GGUF model run in-process by llama.cpp, behind litellm's ``CustomLLM``.
+
+Going through litellm keeps instructor and the strategies unchanged: the model is reached as
+``nerdistill-local/<key>`` like any other litellm model. Output is constrained by a grammar built from
+the answer's JSON schema (instructor's JSON_SCHEMA mode, translated to llama.cpp's
+``{"type": "json_object", "schema": ...}``), so a small model cannot break the format. One model
+answers one call at a time; llama.cpp reuses the cached prompt prefix (system message and fixed
+examples) from one call to the next.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field
+
+from nerdistill.core.errors import NerdistillError
+from nerdistill.core.llm import LiteLLMAsker, import_litellm
+from nerdistill.core.provider import Provider, ProviderOptions
+from nerdistill.providers.catalogue import CATALOGUE, resolve_model
+
+LOCAL_PROVIDER = "nerdistill-local"
+DEFAULT_LOCAL_MODEL = "qwen2.5-coder-1.5b-instruct-q4_k_m"
+
+
+class LocalOptions(ProviderOptions):
+    model: str = Field(DEFAULT_LOCAL_MODEL, description="a catalogue name (nerdistill models list) or a .gguf path")
+    n_ctx: int = Field(4096, ge=256, description="context window in tokens")
+    n_threads: int | None = Field(None, ge=1, description="CPU threads (default: all cores)")
+    temperature: float = 0.0
+    seed: int = 0
+    max_tokens: int = Field(1024, ge=16)
+    constrained: bool = Field(True, description="constrain output by a grammar from the answer's JSON schema")
+
+
+@dataclass(frozen=True)
+class _LoadedModel:
+    path: Path
+    n_ctx: int
+    n_threads: int
+
+
+class LocalGGUFProvider(Provider):
+    options_model = LocalOptions
+    description = "A GGUF model run in-process by llama.cpp (offline; grammar-constrained JSON)."
+    max_concurrency = 1
+    options: LocalOptions
+
+    def identity(self) -> dict[str, Any]:
+        model = self.options.model
+        weights = CATALOGUE[model].sha256 if model in CATALOGUE else f"{Path(model).name}:{_size(model)}"
+        return {"provider": self.name, **self.options.model_dump(mode="json", exclude={"n_threads"}),
+                "weights": weights}
+
+    def check(self, *, offline: bool) -> None:
+        resolve_model(self.options.model)
+        try:
+            import llama_cpp  # noqa: F401
+        except ImportError:
+            raise NerdistillError("the local provider needs llama-cpp-python: pip install 'nerdistill[local]' "
+                                  "(it compiles llama.cpp, about 10 minutes on 2 cores)") from None
+
+    def asker(self) -> LiteLLMAsker:
+        key = _register(_LoadedModel(resolve_model(self.options.model), self.options.n_ctx,
+                                     self.options.n_threads or os.cpu_count() or 1))
+        options = {"model": f"{LOCAL_PROVIDER}/{key}", "temperature": self.options.temperature,
+                   "seed": self.options.seed, "max_tokens": self.options.max_tokens}
+        return LiteLLMAsker(options, "json_schema" if self.options.constrained else "md_json")
+
+
+def _size(path: str) -> int:
+    try:
+        return Path(path).stat().st_size
+    except OSError:
+        return -1
+
+
+_handler = None
+_handler_lock = threading.Lock()
+
+
+def _register(model: _LoadedModel) -> str:
+    """Make ``model`` reachable as ``nerdistill-local/<key>``; returns the key."""
+    global _handler
+    with _handler_lock:
+        if _handler is None:
+            litellm = import_litellm()
+            _handler = _llama_handler_class()()
+            litellm.custom_provider_map = [*litellm.custom_provider_map,
+                                           {"provider": LOCAL_PROVIDER, "custom_handler": _handler}]
+            from litellm.utils import custom_llm_setup
+
+            custom_llm_setup()
+        key = f"{model.path.stem}-{model.n_ctx}-{model.n_threads}"
+        _handler.models.setdefault(key, model)
+        return key
+
+
+def _llama_handler_class():
+    litellm = import_litellm()
+
+    class LlamaCppHandler(litellm.CustomLLM):
+        """Serves ``nerdistill-local/<key>`` calls with llama.cpp, one at a time per model."""
+
+        def __init__(self):
+            super().__init__()
+            self.models: dict[str, _LoadedModel] = {}
+            self.loaded: dict[str, Any] = {}
+            self.lock = threading.Lock()
+
+        def llama(self, key: str):
+            if key not in self.loaded:
+                from llama_cpp import Llama
+
+                model = self.models[key]
+                self.loaded[key] = Llama(model_path=str(model.path), n_ctx=model.n_ctx, n_threads=model.n_threads,
+                                         verbose=False)
+            return self.loaded[key]
+
+        def completion(self, *args, **kwargs):
+            key = kwargs["model"].split("/", 1)[-1]
+            params = dict(kwargs.get("optional_params") or {})
+            response_format = params.pop("response_format", None)
+            if response_format and response_format.get("type") == "json_schema":
+                response_format = {"type": "json_object", "schema": response_format["json_schema"]["schema"]}
+            allowed = {k: params[k] for k in ("temperature", "max_tokens", "seed", "top_p", "stop") if k in params}
+            with self.lock:
+                result = self.llama(key).create_chat_completion(
+                    messages=kwargs["messages"], response_format=response_format, **allowed)
+            return litellm.ModelResponse(**result)
+
+    return LlamaCppHandler

@@ -1,0 +1,125 @@
+"""A fake OpenAI-compatible chat server on loopback, for tests and benchmarks.
+
+It answers ``POST /v1/chat/completions`` with a deterministic annotation of the last sentence it was
+sent (every capitalised token is a MISC entity), after a fixed latency, and can misbehave on purpose:
+rate limits (429 with Retry-After), server errors (500), replies slower than the client's timeout,
+and malformed bodies, each for the first N calls about a sentence. It counts calls per sentence.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+SENTENCE = re.compile(r'Sentence: """(.*)"""', re.S)
+
+
+@dataclass
+class Behaviour:
+    latency: float = 0.0
+    rate_limited: int = 0  # the first N calls about each sentence get 429
+    server_errors: int = 0  # then N get 500
+    slow: int = 0  # then N sleep `slow_seconds` before answering
+    slow_seconds: float = 5.0
+    malformed: int = 0  # then N get a body that is not JSON
+    invalid_answer: int = 0  # then N answer with text that is not the JSON asked for
+
+
+@dataclass
+class FakeOpenAIServer:
+    behaviour: Behaviour = field(default_factory=Behaviour)
+    calls: Counter = field(default_factory=Counter)
+
+    def __post_init__(self):
+        self.lock = threading.Lock()
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):
+                body = json.loads(self.rfile.read(int(self.headers.get("content-length", 0))))
+                server.respond(self, body)
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
+
+    def __enter__(self) -> "FakeOpenAIServer":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def respond(self, handler: BaseHTTPRequestHandler, body: dict) -> None:
+        matches = (SENTENCE.search(m["content"]) for m in reversed(body["messages"]) if m["role"] == "user")
+        match = next((m for m in matches if m), None)  # a re-ask is about the sentence asked before it
+        sentence = match.group(1) if match else ""
+        with self.lock:
+            self.calls[sentence] += 1
+            n = self.calls[sentence]
+        b = self.behaviour
+        time.sleep(b.latency)
+        stages = [("rate_limited", b.rate_limited), ("server_errors", b.server_errors), ("slow", b.slow),
+                  ("malformed", b.malformed), ("invalid_answer", b.invalid_answer)]
+        limit = 0
+        for name, count in stages:
+            limit += count
+            if n <= limit:
+                return getattr(self, f"_{name}")(handler, sentence)
+        self._answer(handler, json.dumps(annotate(sentence)))
+
+    def _rate_limited(self, handler, sentence):
+        self._send(handler, 429, {"error": {"message": "Rate limit reached", "type": "rate_limit"}},
+                   {"Retry-After": "0.05"})
+
+    def _server_errors(self, handler, sentence):
+        self._send(handler, 500, {"error": {"message": "internal error", "type": "server_error"}})
+
+    def _slow(self, handler, sentence):
+        time.sleep(self.behaviour.slow_seconds)
+        self._answer(handler, json.dumps(annotate(sentence)))
+
+    def _malformed(self, handler, sentence):
+        handler.send_response(200)
+        handler.send_header("content-type", "application/json")
+        handler.end_headers()
+        handler.wfile.write(b"{this is not json")
+
+    def _invalid_answer(self, handler, sentence):
+        self._answer(handler, "I cannot help with that.")
+
+    def _answer(self, handler, content: str) -> None:
+        self._send(handler, 200, {
+            "id": "chatcmpl-fake", "object": "chat.completion", "created": int(time.time()), "model": "fake",
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
+            "usage": {"prompt_tokens": 100, "completion_tokens": 10, "total_tokens": 110}})
+
+    def _send(self, handler, status: int, payload: dict, headers: dict | None = None) -> None:
+        data = json.dumps(payload).encode()
+        try:
+            handler.send_response(status)
+            handler.send_header("content-type", "application/json")
+            handler.send_header("content-length", str(len(data)))
+            for key, value in (headers or {}).items():
+                handler.send_header(key, value)
+            handler.end_headers()
+            handler.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up (a timeout): nothing to answer
+
+
+def annotate(sentence: str) -> dict[str, list[str]]:
+    return {"MISC": sorted({t for t in sentence.split() if t[:1].isupper()})}
