@@ -26,6 +26,7 @@ BUILTIN_PLUGINS = (
     "nerdistill.prompts.builtin",
     "nerdistill.providers.builtin",
     "nerdistill.schedules.builtin",
+    "nerdistill.trainers.builtin",
 )
 
 

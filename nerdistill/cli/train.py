@@ -1,0 +1,75 @@
+"""``nerdistill train``, ``nerdistill predict`` and ``nerdistill evaluate model``."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import click
+
+from nerdistill.core.config import TrainConfig, errors_in, load_config, validate_options
+from nerdistill.core.formats import read_sentences, write_sentences
+from nerdistill.core.registry import registry
+from nerdistill.core.trainer import read_model_card
+from nerdistill.core.training import evaluate_model, scores_text, train_and_evaluate
+from nerdistill.schedules.spec import make_schedule
+
+existing = click.Path(exists=True, path_type=Path)
+
+
+def make_trainer(name: str, options: dict, where: str = "training"):
+    trainer_class = registry("trainers").get(name, option=f"{where}.trainer")
+    return trainer_class(name, validate_options(trainer_class.options_model, options, where))
+
+
+def trainer_for(model_dir: Path):
+    card = read_model_card(model_dir)
+    return registry("trainers").get(card["trainer"])(card["trainer"], {**card["options"], "progress": False})
+
+
+@click.command()
+@click.argument("config_file", metavar="CONFIG", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def train(config_file: Path) -> None:
+    """Train one model from the distilled and original files of CONFIG under its schedule, and score it."""
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    config = load_config(config_file, TrainConfig)
+    with errors_in(config_file):
+        trainer = make_trainer(config.training.trainer, config.training.trainer_options)
+        schedule = make_schedule(config.schedule, option="schedule")
+    label_set = config.label_set
+    read = lambda paths: [s for p in paths for s in read_sentences(p, label_set=label_set)]  # noqa: E731
+    summary = train_and_evaluate(
+        trainer=trainer, schedule=schedule, distilled=read(config.data.distilled), original=read(config.data.original),
+        test=read_sentences(config.data.test, label_set=label_set) if config.data.test else None,
+        label_set=label_set, output_dir=config.output, seed=config.seed, mix_mode=config.mix_mode,
+        subword=config.subword_scores)
+    if "scores" in summary:
+        click.echo(scores_text(summary["scores"]))
+    click.echo(f"model: {summary['model']}\nreport: {config.output / 'report.json'}")
+
+
+@click.command()
+@click.argument("model_dir", metavar="MODEL", type=existing)
+@click.argument("input_file", metavar="INPUT", type=existing)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="Tagged sentences (.jsonl or .conll).")
+def predict(model_dir: Path, input_file: Path, output: Path) -> None:
+    """Tag the sentences of INPUT with a trained MODEL folder (offline; every word gets a tag)."""
+    sentences = read_sentences(input_file)
+    tags = trainer_for(model_dir).predict(model_dir, sentences)
+    tagged = [s.model_copy(update={"tags": t}) for s, t in zip(sentences, tags)]
+    write_sentences(tagged, output)
+    click.echo(f"tagged {len(tagged)} sentences into {output}", err=True)
+
+
+@click.command("model")
+@click.argument("model_dir", metavar="MODEL", type=existing)
+@click.argument("gold", type=existing)
+@click.option("--subword/--no-subword", default=True, show_default=True,
+              help="Also give the paper's subword-level scores.")
+@click.option("--json", "as_json", is_flag=True)
+def evaluate_model_command(model_dir: Path, gold: Path, subword: bool, as_json: bool) -> None:
+    """Score a trained MODEL on GOLD: word level (standard) and, beside it, the paper's subword level."""
+    scores = evaluate_model(trainer_for(model_dir), model_dir, read_sentences(gold), subword=subword)
+    click.echo(json.dumps(scores, indent=2) if as_json else scores_text(scores))

@@ -1,0 +1,124 @@
+"""Configuration files: TOML validated by Pydantic, with errors that name the key and the file.
+
+Paths in a config are relative to the config file's folder, so a config and its data travel
+together. The ``[training]`` table names a trainer and carries that trainer's own options, which
+its options model validates (an unknown key is an error naming it).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import tomllib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from nerdistill.core.errors import NerdistillError
+from nerdistill.core.labels import CONLL2003, LabelSet
+
+Model = TypeVar("Model", bound=BaseModel)
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class TrainingConfig(BaseModel):
+    """``[training]``: the trainer's name and its options (validated by the trainer)."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    trainer: str = "token-classification"
+
+    @property
+    def trainer_options(self) -> dict[str, Any]:
+        return dict(self.model_extra or {})
+
+
+class TrainData(Section):
+    distilled: list[Path] = Field(default_factory=list, description="distilled (LLM-annotated) sentence files")
+    original: list[Path] = Field(default_factory=list, description="original (human-annotated) sentence files")
+    test: Path | None = None
+
+
+class TrainConfig(Section):
+    """A ``nerdistill train`` config: one model from files, under one schedule."""
+
+    output: Path
+    seed: int = 0
+    labels: dict[str, str] | None = Field(None, description="entity types and descriptions (default CoNLL-2003)")
+    data: TrainData
+    schedule: str | dict[str, Any] = "simple_mix"
+    mix_mode: Literal["sample", "loss"] = "sample"
+    training: TrainingConfig = Field(default_factory=TrainingConfig)
+    subword_scores: bool = Field(True, description="also report the paper's subword-level scores")
+
+    @property
+    def label_set(self) -> LabelSet:
+        return LabelSet.from_mapping(self.labels) if self.labels else CONLL2003
+
+    @field_validator("labels")
+    @classmethod
+    def _valid_labels(cls, labels: dict[str, str] | None) -> dict[str, str] | None:
+        if labels is not None:
+            LabelSet.from_mapping(labels)
+        return labels
+
+
+def load_config(path: str | Path, model: type[Model]) -> Model:
+    """Read a TOML config into ``model``, resolving relative paths against the file's folder."""
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise NerdistillError("no such config file", path=path) from None
+    except tomllib.TOMLDecodeError as error:
+        raise NerdistillError(f"not valid TOML: {error}", path=path) from None
+    try:
+        config = model.model_validate(data, context={"base": path.parent.resolve()})
+    except ValidationError as error:
+        raise NerdistillError(config_error(error), path=path) from None
+    return resolve_paths(config, path.parent.resolve())
+
+
+@contextlib.contextmanager
+def errors_in(path: Path) -> Iterator[None]:
+    """Attribute errors raised while building plugins from a config to that config file."""
+    try:
+        yield
+    except NerdistillError as error:
+        if error.path is None:
+            raise NerdistillError(error.reason, path=path) from None
+        raise
+
+
+def config_error(error: ValidationError) -> str:
+    problems = []
+    for item in error.errors()[:5]:
+        key = ".".join(str(p) for p in item["loc"]) or "(top level)"
+        message = "unknown key" if item["type"] == "extra_forbidden" else item["msg"]
+        problems.append(f"{key}: {message}")
+    more = f" (and {error.error_count() - 5} more)" if error.error_count() > 5 else ""
+    return "; ".join(problems) + more
+
+
+def resolve_paths(value: Any, base: Path) -> Any:
+    """Make every ``Path`` field of a (nested) model absolute, relative to ``base``."""
+    if isinstance(value, Path):
+        return value if value.is_absolute() else (base / value)
+    if isinstance(value, list):
+        return [resolve_paths(v, base) for v in value]
+    if isinstance(value, BaseModel):
+        updates = {name: resolve_paths(getattr(value, name), base) for name in type(value).model_fields}
+        return value.model_copy(update=updates)
+    return value
+
+
+def validate_options(model: type[Model], options: dict[str, Any], where: str) -> Model:
+    """A plugin's options from a config table; errors name the table's keys."""
+    try:
+        return model.model_validate(options)
+    except ValidationError as error:
+        raise NerdistillError(f"{where}: {config_error(error)}") from None

@@ -1,0 +1,66 @@
+"""What a trainer is: distilled and original sentences, a mixer, a label set in; a saved model out.
+
+A trainer's options are a Pydantic model (the ``[training]`` table of a config). A saved model folder
+names the trainer that made it (``nerdistill.json``), so ``nerdistill predict`` and ``evaluate model``
+find the code that can load it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from nerdistill.core.errors import NerdistillError
+from nerdistill.core.jsonl import describe_validation_error
+from nerdistill.core.labels import LabelSet
+from nerdistill.core.sentence import Sentence
+
+MODEL_CARD = "nerdistill.json"
+
+
+class TrainerOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+@dataclass(frozen=True)
+class TrainingResult:
+    model_dir: Path
+    log: list[dict[str, Any]]
+    resumed_from_epoch: int | None
+
+
+class Trainer:
+    """Base of trainers; subclasses implement :meth:`train` and :meth:`predict`."""
+
+    options_model: ClassVar[type[TrainerOptions]] = TrainerOptions
+    description: ClassVar[str] = ""
+
+    def __init__(self, name: str, options: TrainerOptions | dict[str, Any] | None = None):
+        self.name = name
+        try:
+            self.options = (options if isinstance(options, TrainerOptions)
+                            else self.options_model.model_validate(options or {}))
+        except ValidationError as error:
+            raise NerdistillError(f"trainer {name!r}: {describe_validation_error(error)}") from None
+
+    def train(self, *, distilled: list[Sentence], original: list[Sentence], mixer: Any, label_set: LabelSet,
+              output_dir: Path, seed: int) -> TrainingResult:
+        raise NotImplementedError
+
+    def predict(self, model_dir: Path, sentences: list[Sentence]) -> list[tuple[str, ...]]:
+        raise NotImplementedError
+
+    def subword_expander(self, model_dir: Path):
+        """For the paper's subword-level scoring: ``(sentences, tag sequences) -> per-piece tags``, or None."""
+        return None
+
+
+def read_model_card(model_dir: str | Path) -> dict[str, Any]:
+    path = Path(model_dir) / MODEL_CARD
+    if not path.exists():
+        raise NerdistillError(f"not a nerdistill model folder (no {MODEL_CARD})", path=model_dir)
+    return json.loads(path.read_text())

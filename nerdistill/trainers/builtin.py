@@ -1,0 +1,9 @@
+"""The built-in trainers, registered through the same hook as third-party ones."""
+
+from nerdistill.core.hookspecs import hookimpl
+from nerdistill.trainers.token_classification import TokenClassificationTrainer
+
+
+@hookimpl
+def register_trainers(register):
+    register("token-classification", TokenClassificationTrainer)

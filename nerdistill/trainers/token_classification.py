@@ -1,0 +1,281 @@
+"""Fine-tuning a transformers encoder for token classification, fed epoch by epoch by the mixer.
+
+The loop is our own rather than ``transformers.Trainer`` because the data of every epoch comes from the
+mixing schedule (a different mix each epoch, reproducible from the seed) and may carry per-example
+loss weights. Defaults are the paper's: batch 4, eval batch 2, max length 128, learning rate 1e-5, 20
+epochs; ``lr_decay = 0.95`` multiplies the learning rate by 0.95 after each epoch.
+
+After each epoch the model, optimizer and random state are saved (``checkpoint.pt``, atomically), so a
+stopped run resumes from its last finished epoch. The final model and tokenizer go to ``model/``,
+loadable with ``from_pretrained`` alone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import random
+import sys
+import time
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field
+
+from nerdistill.core.errors import NerdistillError
+from nerdistill.core.files import atomic_write
+from nerdistill.core.labels import LabelSet
+from nerdistill.core.sentence import Sentence
+from nerdistill.core.tags import repair_iob2
+from nerdistill.core.trainer import MODEL_CARD, Trainer, TrainerOptions, TrainingResult, read_model_card
+from nerdistill.trainers.encoders import load_encoder_for_tagging, load_tokenizer, quiet_transformers
+from nerdistill.trainers.features import IGNORED, Padding, collate, encode, training_batches
+
+log = logging.getLogger("nerdistill.training")
+
+CHECKPOINT = "checkpoint.pt"
+TRAIN_LOG = "train_log.jsonl"
+
+
+class TokenClassificationOptions(TrainerOptions):
+    encoder: str = Field("bert-base-uncased", description="a folder, a cached hub id, or all-minilm-l6-v2")
+    epochs: int = Field(20, ge=1)
+    batch_size: int = Field(4, ge=1)
+    eval_batch_size: int = Field(2, ge=1)
+    max_length: int = Field(128, ge=8)
+    learning_rate: float = Field(1e-5, gt=0)
+    lr_decay: float | None = Field(None, gt=0, le=1, description="multiply the learning rate by this after each epoch")
+    weight_decay: float = Field(0.0, ge=0)
+    max_grad_norm: float | None = Field(1.0, gt=0)
+    padding: Padding = Field("dynamic", description="'dynamic', or 'max_length' as the paper's protocol")
+    group_by_length: bool = True
+    device: str = Field("auto", description="'auto' (CUDA when there is one), 'cpu', 'cuda', 'cuda:1', ...")
+    threads: int | None = Field(None, ge=1, description="CPU threads for torch (default: torch's choice)")
+    progress: bool | None = Field(None, description="a progress bar (default: only on a terminal)")
+
+
+class TokenClassificationTrainer(Trainer):
+    options_model = TokenClassificationOptions
+    description = "Fine-tunes a transformers encoder (BERT family) for token classification, first-subword labels."
+    options: TokenClassificationOptions
+
+    def train(self, *, distilled: list[Sentence], original: list[Sentence], mixer: Any, label_set: LabelSet,
+              output_dir: Path, seed: int) -> TrainingResult:
+        import torch
+
+        o = self.options
+        if mixer.epochs != o.epochs:
+            raise NerdistillError(f"the mixer plans {mixer.epochs} epochs but training has epochs = {o.epochs}")
+        output_dir.mkdir(parents=True, exist_ok=True)
+        if o.threads:
+            torch.set_num_threads(o.threads)
+        device = _device(o.device)
+        labels = label_set.tags
+        label_ids = {label: i for i, label in enumerate(labels)}
+        tokenizer = load_tokenizer(o.encoder)
+        sources = {"distilled": distilled, "original": original}
+        windows = {name: _windows_by_sentence(encode(data, tokenizer, label_ids, o.max_length), len(data))
+                   for name, data in sources.items()}
+        _seed_everything(seed)
+        model = load_encoder_for_tagging(o.encoder, labels).to(device)
+        optimizer = torch.optim.AdamW(model.parameters(), lr=o.learning_rate, weight_decay=o.weight_decay)
+        fingerprint = self._fingerprint(distilled, original, mixer, labels, seed)
+        finished = _finished_model(output_dir, fingerprint)
+        if finished is not None:
+            log.info("already trained with these data and settings: %s", finished)
+            return TrainingResult(finished, _read_log(output_dir), o.epochs)
+        start_epoch, history = self._resume(output_dir, fingerprint, model, optimizer, device)
+        for epoch in range(start_epoch, o.epochs):
+            history.append(self._train_epoch(epoch, mixer, windows, model, optimizer, tokenizer, device, seed))
+            self._checkpoint(output_dir, fingerprint, epoch, model, optimizer, history)
+        model_dir = self._save_final(output_dir, model, tokenizer, label_set, fingerprint)
+        (output_dir / CHECKPOINT).unlink(missing_ok=True)  # the final model supersedes it
+        return TrainingResult(model_dir, history, start_epoch or None)
+
+    def _train_epoch(self, epoch, mixer, windows, model, optimizer, tokenizer, device, seed) -> dict[str, Any]:
+        import torch
+
+        o = self.options
+        started = time.monotonic()
+        learning_rate = o.learning_rate * (o.lr_decay ** epoch if o.lr_decay else 1.0)
+        for group in optimizer.param_groups:
+            group["lr"] = learning_rate
+        plan = mixer.plan[epoch]
+        items = [(window, example.weight) for example in mixer.epoch(epoch)
+                 for window in windows[example.source][example.index]]
+        rng = random.Random(f"nerdistill-batches:{seed}:{epoch}")
+        batches = training_batches(items, o.batch_size, rng, o.group_by_length)
+        model.train()
+        total_loss, steps = 0.0, 0
+        bar = _bar(len(batches), f"epoch {epoch + 1}/{o.epochs}", o.progress)
+        for batch in batches:
+            input_ids, attention, labels = (t.to(device) for t in collate(
+                [w for w, _ in batch], tokenizer.pad_token_id, o.padding, o.max_length))
+            weights = torch.tensor([weight for _, weight in batch], device=device)
+            logits = model(input_ids=input_ids, attention_mask=attention).logits
+            token_loss = torch.nn.functional.cross_entropy(
+                logits.view(-1, logits.size(-1)), labels.view(-1), ignore_index=IGNORED, reduction="none"
+            ).view(labels.shape)
+            counted = (labels != IGNORED).float()
+            loss = (token_loss * counted * weights[:, None]).sum() / counted.sum().clamp(min=1)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            if o.max_grad_norm:
+                torch.nn.utils.clip_grad_norm_(model.parameters(), o.max_grad_norm)
+            optimizer.step()
+            total_loss += loss.item()
+            steps += 1
+            if bar is not None:
+                bar.update(1)
+                bar.set_postfix(loss=f"{total_loss / steps:.4f}")
+        if bar is not None:
+            bar.close()
+        entry = {"epoch": epoch, "distilled": plan.distilled_count, "original": plan.original_count,
+                 "distilled_weight": round(plan.distilled_weight, 6), "original_weight": round(plan.original_weight, 6),
+                 "windows": len(items), "steps": steps, "loss": total_loss / max(steps, 1), "lr": learning_rate,
+                 "seconds": round(time.monotonic() - started, 3)}
+        log.info("epoch %d/%d: %d distilled + %d original, loss %.4f, lr %.2e, %.1f s", epoch + 1, o.epochs,
+                 plan.distilled_count, plan.original_count, entry["loss"], learning_rate, entry["seconds"])
+        return entry
+
+    def _fingerprint(self, distilled, original, mixer, labels, seed) -> str:
+        material = json.dumps({"options": self.options.model_dump(mode="json", exclude={"progress", "threads", "device"}),
+                               "distilled": [s.tokens + (s.tags or ()) for s in distilled],
+                               "original": [s.tokens + (s.tags or ()) for s in original],
+                               "schedule": mixer.schedule.label, "mode": mixer.mode, "mix_seed": mixer.seed,
+                               "labels": labels, "seed": seed}, sort_keys=True)
+        return hashlib.sha256(material.encode()).hexdigest()
+
+    def _resume(self, output_dir, fingerprint, model, optimizer, device) -> tuple[int, list[dict[str, Any]]]:
+        import torch
+
+        path = output_dir / CHECKPOINT
+        if not path.exists():
+            (output_dir / TRAIN_LOG).unlink(missing_ok=True)
+            return 0, []
+        state = torch.load(path, map_location=device, weights_only=False)
+        if state["fingerprint"] != fingerprint:
+            raise NerdistillError("the checkpoint there was made from other data or settings; delete it or train "
+                                  "into another folder", path=path)
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        torch.set_rng_state(state["torch_rng"])
+        log.info("resuming after epoch %d of %d", state["epoch"] + 1, self.options.epochs)
+        return state["epoch"] + 1, state["history"]
+
+    def _checkpoint(self, output_dir, fingerprint, epoch, model, optimizer, history) -> None:
+        import torch
+
+        state = {"fingerprint": fingerprint, "epoch": epoch, "model": model.state_dict(),
+                 "optimizer": optimizer.state_dict(), "torch_rng": torch.get_rng_state(), "history": history}
+        with atomic_write(output_dir / CHECKPOINT, "wb") as stream:
+            torch.save(state, stream)
+        with atomic_write(output_dir / TRAIN_LOG) as stream:
+            stream.writelines(json.dumps(entry) + "\n" for entry in history)
+
+    def _save_final(self, output_dir: Path, model, tokenizer, label_set: LabelSet, fingerprint: str) -> Path:
+        model_dir = output_dir / "model"
+        model.save_pretrained(model_dir)
+        tokenizer.save_pretrained(model_dir)
+        card = {"trainer": self.name, "labels": list(label_set.tags), "label_set": label_set.model_dump(),
+                "options": self.options.model_dump(mode="json"), "fingerprint": fingerprint}
+        with atomic_write(model_dir / MODEL_CARD) as stream:
+            json.dump(card, stream, indent=2)
+        return model_dir
+
+    def subword_expander(self, model_dir: Path):
+        return subword_expander(model_dir)
+
+    def predict(self, model_dir: Path, sentences: list[Sentence]) -> list[tuple[str, ...]]:
+        """Valid IOB2 tags for every word of every sentence (long sentences go through in windows)."""
+        import torch
+        from transformers import AutoModelForTokenClassification, AutoTokenizer
+
+        quiet_transformers()
+        card = read_model_card(model_dir)
+        max_length = card["options"]["max_length"]
+        batch_size = max(self.options.eval_batch_size, 32)
+        device = _device(self.options.device)
+        tokenizer = AutoTokenizer.from_pretrained(model_dir, local_files_only=True)
+        model = AutoModelForTokenClassification.from_pretrained(model_dir, local_files_only=True).to(device).eval()
+        id2label = {int(k): v for k, v in model.config.id2label.items()}
+        windows = encode(sentences, tokenizer, None, max_length)
+        predicted: list[list[str]] = [["O"] * len(s.tokens) for s in sentences]
+        order = sorted(range(len(windows)), key=lambda i: len(windows[i].input_ids))
+        with torch.inference_mode():
+            for start in range(0, len(order), batch_size):
+                batch = [windows[i] for i in order[start:start + batch_size]]
+                input_ids, attention, _ = (t.to(device) for t in collate(batch, tokenizer.pad_token_id))
+                best = model(input_ids=input_ids, attention_mask=attention).logits.argmax(-1).cpu()
+                for row, window in enumerate(batch):
+                    for offset, position in enumerate(window.word_starts):
+                        predicted[window.sentence][window.first_word + offset] = id2label[int(best[row, position])]
+        # a model can emit an I-X that continues nothing; the conlleval rule makes it B-X, which scores the same
+        return [tuple(repair_iob2(tags)[0]) for tags in predicted]
+
+
+def subword_expander(model_dir: Path):
+    """A function copying each word's tag onto all its word pieces (the paper's subword-level scoring)."""
+    from transformers import AutoTokenizer
+
+    quiet_transformers()
+    tokenizer = AutoTokenizer.from_pretrained(model_dir, local_files_only=True)
+
+    def expand(sentences: list[Sentence], tag_sequences: list[tuple[str, ...]]) -> list[list[str]]:
+        encoded = tokenizer([list(s.tokens) for s in sentences], is_split_into_words=True,
+                            add_special_tokens=False, truncation=False)
+        expanded = []
+        for index, tags in enumerate(tag_sequences):
+            expanded.append([tags[word] for word in encoded.word_ids(index) if word is not None])
+        return expanded
+
+    return expand
+
+
+def _finished_model(output_dir: Path, fingerprint: str) -> Path | None:
+    card = output_dir / "model" / MODEL_CARD
+    if card.exists() and json.loads(card.read_text()).get("fingerprint") == fingerprint:
+        return card.parent
+    return None
+
+
+def _read_log(output_dir: Path) -> list[dict[str, Any]]:
+    path = output_dir / TRAIN_LOG
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
+def _windows_by_sentence(windows, count: int) -> list[list]:
+    grouped: list[list] = [[] for _ in range(count)]
+    for window in windows:
+        grouped[window.sentence].append(window)
+    return grouped
+
+
+def _device(wanted: str):
+    import torch
+
+    if wanted == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if wanted.startswith("cuda") and not torch.cuda.is_available():
+        raise NerdistillError(f"device = {wanted!r}, but torch sees no CUDA device")
+    return torch.device(wanted)
+
+
+def _seed_everything(seed: int) -> None:
+    import numpy
+    import torch
+
+    random.seed(seed)
+    numpy.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+    os.environ.setdefault("PYTHONHASHSEED", str(seed))
+
+
+def _bar(total: int, description: str, wanted: bool | None):
+    if wanted is False or (wanted is None and not sys.stderr.isatty()):
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=description, unit="batch", file=sys.stderr, dynamic_ncols=True, leave=False)

@@ -1,0 +1,35 @@
+import json
+
+from tests.fake_openai import FakeOpenAIServer
+
+
+def test_annotate_then_evaluate_through_the_cli(run_cli, tmp_path, fixtures):
+    output, store = tmp_path / "distilled.jsonl", tmp_path / "store.sqlite"
+    with FakeOpenAIServer() as server:
+        args = ["annotate", fixtures / "mini.conll", "-o", output, "--store", store, "--model", "openai/fake",
+                "-O", f"api_base={server.url}", "-k", 0, "--offline", "--json"]
+        summary = json.loads(run_cli(*args).output)
+        assert (summary["called"], summary["ok"], summary["written"]) == (4, 4, 4)
+        again = json.loads(run_cli(*args, "--require-entities").output)
+        assert again["called"] == 0 and again["cached"] == 4
+    record = json.loads(output.read_text().splitlines()[0])
+    assert record["meta"]["annotation"]["provider"] == "litellm" and record["meta"]["annotation"]["model"] == "openai/fake"
+    assert record["spans"][0] == {"start": 0, "end": 1, "label": "MISC", "text": "EU"}
+    report = json.loads(run_cli("evaluate", "annotations", output, fixtures / "mini.conll", "--json").output)
+    assert report["missing_predictions"] == 0 and report["types"]["MISC"]["support"] == 2
+    assert 0 < report["micro"]["precision"] < 1
+
+
+def test_dry_run_calls_nothing(run_cli, tmp_path, fixtures):
+    result = run_cli("annotate", fixtures / "mini.conll", "-o", tmp_path / "x.jsonl", "--store", tmp_path / "s.sqlite",
+                     "--dry-run", "--json")
+    figures = json.loads(result.output)
+    assert figures["calls"] == 4 and figures["prompt_tokens"] > 0 and figures["cost_estimate"] > 0
+    assert not (tmp_path / "x.jsonl").exists()
+
+
+def test_missing_api_key_fails_before_any_work(run_cli, tmp_path, fixtures, monkeypatch):
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    result = run_cli("annotate", fixtures / "mini.conll", "-o", tmp_path / "x.jsonl", "--store", tmp_path / "s.sqlite")
+    assert result.exit_code == 1 and "no API key" in result.output and "OPENAI_API_KEY" in result.output
+    assert not (tmp_path / "x.jsonl").exists()

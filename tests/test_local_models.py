@@ -1,0 +1,72 @@
+"""The model catalogue and the in-process llama.cpp provider (the real SmolLM2-135M in the slow test)."""
+
+import json
+
+import pytest
+
+from nerdistill.core.errors import NerdistillError
+from nerdistill.core.registry import registry
+from nerdistill.core.runner import AnnotationJob
+from nerdistill.core.sentence import Sentence
+from nerdistill.core.store import AnnotationStore
+from nerdistill.prompts.strategy import StrategyOptions
+from nerdistill.providers import catalogue
+
+SMALLEST = "smollm2-135m-instruct-q4_1"
+
+
+@pytest.fixture
+def empty_home(tmp_path, monkeypatch):
+    monkeypatch.setenv("NERDISTILL_HOME", str(tmp_path))
+    return tmp_path / "models"
+
+
+def test_a_missing_model_says_how_to_install_it(empty_home, run_cli):
+    with pytest.raises(NerdistillError, match=f"not installed: run `nerdistill models install {SMALLEST}`"):
+        catalogue.resolve_model(SMALLEST)
+    result = run_cli("models", "path", SMALLEST)
+    assert result.exit_code == 1 and "nerdistill models install" in result.output
+
+
+def test_a_corrupt_model_file_is_caught(empty_home):
+    empty_home.mkdir(parents=True)
+    (empty_home / f"{SMALLEST}.gguf").write_bytes(b"GGUF" + b"\0" * 100)
+    with pytest.raises(NerdistillError, match="corrupt or incomplete; run `nerdistill models install .* --force`"):
+        catalogue.resolve_model(SMALLEST)
+    stranger = empty_home / "other.gguf"
+    stranger.write_bytes(b"not a model")
+    with pytest.raises(NerdistillError, match="not a GGUF file"):
+        catalogue.resolve_model(str(stranger))
+    with pytest.raises(NerdistillError, match="unknown local model"):
+        catalogue.catalogue_entry("gpt-5")
+
+
+def test_catalogue_lists_the_three_models(run_cli, empty_home):
+    names = {m["name"] for m in json.loads(run_cli("models", "list", "--json").output)}
+    assert names == {"qwen2.5-coder-1.5b-instruct-q4_k_m", "qwen2.5-coder-0.5b-instruct-q4_k_m", SMALLEST}
+
+
+def test_an_unknown_provider_option_is_named():
+    with pytest.raises(NerdistillError, match="provider 'local': n_ctxx: Extra inputs are not permitted"):
+        registry("providers").get("local")("local", {"n_ctxx": 10})
+
+
+@pytest.mark.slow
+def test_the_smallest_real_model_annotates_through_instructor(tmp_path):
+    pytest.importorskip("llama_cpp", reason="llama-cpp-python is installed with the 'local' extra")
+    path = catalogue.install_model(SMALLEST, log=lambda line: None)  # cached after the first time
+    assert catalogue.verify_model(SMALLEST)
+    provider = registry("providers").get("local")("local", {"model": str(path), "max_tokens": 256})
+    provider.check(offline=True)
+    store = AnnotationStore(tmp_path / "store.sqlite")
+    sentences = [Sentence(id="a", tokens=tuple("Peter Blackburn visited Paris on Monday .".split())),
+                 Sentence(id="b", tokens=tuple("The European Commission met in Brussels .".split()))]
+    for strategy_name in ("standard", "cot"):
+        strategy = registry("prompt strategies").get(strategy_name)(strategy_name, options=StrategyOptions(k=1))
+        results, summary = AnnotationJob(provider, strategy, store, progress=False).run(sentences)
+        assert summary.called == 2 and summary.usage.prompt_tokens > 0 and summary.usage.cost == 0
+        for sentence, outcome in results:
+            assert outcome.status in ("ok", "failed")
+            for span in outcome.spans:  # whatever a 135M model says, only real spans survive
+                assert span.text == " ".join(sentence.tokens[span.start:span.end])
+        assert AnnotationJob(provider, strategy, store, progress=False).run(sentences)[1].cached == 2

