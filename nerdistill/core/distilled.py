@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from nerdistill.core.annotation import Outcome
-from nerdistill.core.files import atomic_write
+from nerdistill.core.files import write_if_changed
 from nerdistill.core.formats import write_sentences
 from nerdistill.core.sentence import Sentence
 
@@ -25,8 +25,7 @@ def distilled_sentences(results: list[tuple[Sentence, Outcome]], *, provenance: 
         if require_entities and not outcome.spans:
             without_entities += 1
             continue
-        kept.append(outcome.labelled(sentence, **provenance).model_copy(
-            update={"source": provenance.get("provider", sentence.source)}))
+        kept.append(outcome.labelled(sentence, **provenance))
     return kept, without_entities
 
 
@@ -37,8 +36,7 @@ def write_distilled(sentences: list[Sentence], failures: list[dict[str, str]], o
     write_sentences(sentences, output)
     failures_path = Path(f"{output}.failures.jsonl")
     if failures:
-        with atomic_write(failures_path) as stream:
-            stream.writelines(json.dumps(f, ensure_ascii=False) + "\n" for f in failures)
+        write_if_changed(failures_path, "".join(json.dumps(f, ensure_ascii=False) + "\n" for f in failures))
         return failures_path
     failures_path.unlink(missing_ok=True)
     return None

@@ -58,3 +58,13 @@ def atomic_write(path: str | Path, mode: str = "w") -> Iterator[IO]:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
         raise
+
+
+def write_if_changed(path: str | Path, text: str) -> bool:
+    """Write ``text`` atomically unless the file already holds exactly it; True if it wrote."""
+    path = Path(path)
+    if path.exists() and path.read_text(encoding="utf-8") == text:
+        return False
+    with atomic_write(path) as stream:
+        stream.write(text)
+    return True

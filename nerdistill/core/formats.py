@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from nerdistill.core.conll import format_conll, read_conll
 from nerdistill.core.errors import NerdistillError
-from nerdistill.core.files import atomic_write
+from nerdistill.core.files import write_if_changed
 from nerdistill.core.jsonl import format_jsonl, read_jsonl
 from nerdistill.core.sentence import Sentence
 
@@ -44,8 +44,6 @@ def read_sentences(path: str | Path, format: str | None = None, **options: Any) 
 
 
 def write_sentences(sentences: list[Sentence], path: str | Path, format: str | None = None) -> Path:
-    """Write atomically: the file appears whole or not at all."""
-    text = _FORMATTERS[format_of(path, format)](sentences)
-    with atomic_write(path) as stream:
-        stream.write(text)
+    """Write atomically (the file appears whole or not at all), and only if its content changes."""
+    write_if_changed(path, _FORMATTERS[format_of(path, format)](sentences))
     return Path(path)

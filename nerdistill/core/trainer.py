@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from nerdistill.core.errors import NerdistillError
 from nerdistill.core.jsonl import describe_validation_error
@@ -23,7 +23,11 @@ MODEL_CARD = "nerdistill.json"
 
 
 class TrainerOptions(BaseModel):
+    """Options every trainer has: the mixer plans its data per epoch, so every trainer trains in epochs."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    epochs: int = Field(20, ge=1)
 
 
 @dataclass(frozen=True)

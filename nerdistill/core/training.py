@@ -13,7 +13,7 @@ from typing import Any
 
 from nerdistill.core.errors import NerdistillError
 from nerdistill.core.evaluation import evaluate_predictions, format_report
-from nerdistill.core.files import atomic_write
+from nerdistill.core.files import atomic_write, write_if_changed
 from nerdistill.core.labels import LabelSet
 from nerdistill.core.sentence import Sentence
 from nerdistill.core.trainer import Trainer, read_model_card
@@ -39,8 +39,7 @@ def train_and_evaluate(*, trainer: Trainer, schedule: NamedSchedule, distilled: 
                                "train_seconds": round(sum(e["seconds"] for e in result.log), 2)}
     if test:
         summary["scores"] = evaluate_model(trainer, result.model_dir, test, subword=subword, cache_dir=output_dir)
-    with atomic_write(output_dir / REPORT) as stream:
-        json.dump(summary, stream, indent=2)
+    write_if_changed(output_dir / REPORT, json.dumps(summary, indent=2))
     return summary
 
 

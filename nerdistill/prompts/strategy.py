@@ -46,6 +46,7 @@ class PromptStrategy:
     """Base of prompt strategies; subclasses set the templates and the answer model."""
 
     description: ClassVar[str] = ""
+    options_model: ClassVar[type[StrategyOptions]] = StrategyOptions
     default_system: ClassVar[str] = templates.STANDARD_SYSTEM
     format_instructions: ClassVar[str] = templates.STANDARD_FORMAT
 

@@ -4,6 +4,7 @@ from nerdistill.core.hookspecs import hookimpl
 from nerdistill.providers.imported import ImportedProvider
 from nerdistill.providers.litellm_api import LiteLLMProvider
 from nerdistill.providers.local import LocalGGUFProvider
+from nerdistill.providers.oracle_noise import OracleNoiseProvider
 
 
 @hookimpl
@@ -11,3 +12,4 @@ def register_providers(register):
     register("litellm", LiteLLMProvider)
     register("local", LocalGGUFProvider)
     register("file", ImportedProvider)
+    register("oracle-noise", OracleNoiseProvider)

@@ -10,6 +10,7 @@ examples) from one call to the next.
 
 from __future__ import annotations
 
+import atexit
 import os
 import threading
 from dataclasses import dataclass
@@ -119,6 +120,8 @@ def _llama_handler_class():
                 model = self.models[key]
                 self.loaded[key] = Llama(model_path=str(model.path), n_ctx=model.n_ctx, n_threads=model.n_threads,
                                          verbose=False)
+                # close before the interpreter tears down llama.cpp's bindings, or Llama.__del__ fails noisily
+                atexit.register(self.loaded[key].close)
             return self.loaded[key]
 
         def completion(self, *args, **kwargs):

@@ -41,7 +41,6 @@ TRAIN_LOG = "train_log.jsonl"
 
 class TokenClassificationOptions(TrainerOptions):
     encoder: str = Field("bert-base-uncased", description="a folder, a cached hub id, or all-minilm-l6-v2")
-    epochs: int = Field(20, ge=1)
     batch_size: int = Field(4, ge=1)
     eval_batch_size: int = Field(2, ge=1)
     max_length: int = Field(128, ge=8)
@@ -51,6 +50,7 @@ class TokenClassificationOptions(TrainerOptions):
     max_grad_norm: float | None = Field(1.0, gt=0)
     padding: Padding = Field("dynamic", description="'dynamic', or 'max_length' as the paper's protocol")
     group_by_length: bool = True
+    fused_optimizer: bool = Field(True, description="fused AdamW where torch has it (much faster on CPU)")
     device: str = Field("auto", description="'auto' (CUDA when there is one), 'cpu', 'cuda', 'cuda:1', ...")
     threads: int | None = Field(None, ge=1, description="CPU threads for torch (default: torch's choice)")
     progress: bool | None = Field(None, description="a progress bar (default: only on a terminal)")
@@ -80,7 +80,7 @@ class TokenClassificationTrainer(Trainer):
                    for name, data in sources.items()}
         _seed_everything(seed)
         model = load_encoder_for_tagging(o.encoder, labels).to(device)
-        optimizer = torch.optim.AdamW(model.parameters(), lr=o.learning_rate, weight_decay=o.weight_decay)
+        optimizer = _adamw(model, o.learning_rate, o.weight_decay, o.fused_optimizer)
         fingerprint = self._fingerprint(distilled, original, mixer, labels, seed)
         finished = _finished_model(output_dir, fingerprint)
         if finished is not None:
@@ -251,6 +251,18 @@ def _windows_by_sentence(windows, count: int) -> list[list]:
     for window in windows:
         grouped[window.sentence].append(window)
     return grouped
+
+
+def _adamw(model, learning_rate: float, weight_decay: float, fused: bool):
+    """AdamW, fused where torch has it: on CPU the unfused step costs half as much as a whole small batch."""
+    import torch
+
+    if fused:
+        try:
+            return torch.optim.AdamW(model.parameters(), lr=learning_rate, weight_decay=weight_decay, fused=True)
+        except (RuntimeError, TypeError):  # an older torch or a device without the fused kernel
+            pass
+    return torch.optim.AdamW(model.parameters(), lr=learning_rate, weight_decay=weight_decay)
 
 
 def _device(wanted: str):

@@ -1,0 +1,62 @@
+"""``nerdistill run CONFIG`` and ``nerdistill report RUN_DIR``."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import click
+
+from nerdistill.api import load_run_config, run as run_config
+from nerdistill.core.config import errors_in
+from nerdistill.core.engine import STAGES, Engine
+from nerdistill.core.report import collect, terminal_summary, write_report
+from nerdistill.core.tables import format_table
+
+
+@click.command()
+@click.argument("config_file", metavar="CONFIG", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--stage", "stages", multiple=True, type=click.Choice(STAGES),
+              help="Run only these stages (repeatable); by default all, in order.")
+@click.option("--dry-run", is_flag=True, help="Show the data, the annotation cost estimate and the planned models.")
+@click.option("--quiet", is_flag=True, help="Only errors and the final summary.")
+def run(config_file: Path, stages: tuple[str, ...], dry_run: bool, quiet: bool) -> None:
+    """Run CONFIG: sample the data, annotate (cached), train every group x decay x seed, evaluate, report.
+
+    Finished work is never redone: a re-run makes no LLM call and trains nothing already trained, and a
+    stopped run picks up where it stopped.
+    """
+    logging.basicConfig(level=logging.WARNING if quiet else logging.INFO, format="%(message)s")
+    config = load_run_config(config_file)
+    if dry_run:
+        with errors_in(config_file):
+            _dry_run(Engine(config, progress=False))
+        return
+    results = run_config(config_file, stages=stages or None, progress=None if not quiet else False)
+    if results.aggregates:
+        click.echo(terminal_summary(results.report))
+    if "report" in results.stages:
+        click.echo(f"report: {results.stages['report']['markdown']}")
+
+
+def _dry_run(engine: Engine) -> None:
+    click.echo(format_table(["data", "sentences"], list(engine.stage_data().items())))
+    for name, figures in engine.estimate().items():
+        click.echo(f"\nannotation of {name}:")
+        click.echo(format_table(["", "estimate"], list(figures.items())))
+    planned = engine.planned_models()
+    if planned:
+        rows = [(m.group.name, m.schedule.label, m.decay_label, m.seed,
+                 "done" if (m.folder(engine.run_dir) / "result.json").exists() else "to train") for m in planned]
+        click.echo("\n" + format_table(["group", "schedule", "decay", "seed", "status"], rows))
+
+
+@click.command()
+@click.argument("run_dir", metavar="RUN_DIR", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--title", default=None, help="Title of the report (default: the folder's name).")
+@click.option("--json", "as_json", is_flag=True, help="Print the collected results as JSON.")
+def report(run_dir: Path, title: str | None, as_json: bool) -> None:
+    """Write RUN_DIR/report.md, report.json and plots from whatever the run folder holds, and print it."""
+    written = write_report(run_dir, title)
+    click.echo(json.dumps(collect(run_dir), indent=2) if as_json else written["text"])

@@ -1,0 +1,286 @@
+"""The engine: one run config, annotate -> train -> evaluate, resumable at every stage.
+
+Stages and what they leave in the run folder:
+
+1. ``data``: the original sample and every distill source's input (``data/*.jsonl``), drawn
+   reproducibly; files are rewritten only when their content changes.
+2. ``annotate``: each distill source through the provider and strategy, via the annotation store
+   (``annotations.sqlite``): a re-run makes no call. Out: ``distilled/<name>.jsonl`` (and
+   ``.failures.jsonl``), ``distilled/<name>.summary.json`` (calls, cache hits, tokens, cost) and, where
+   the input has gold tags, ``distilled/<name>.quality.json`` (the paper's table 1).
+3. ``train``: every group x learning-rate decay x seed, one model each under
+   ``models/<group>/<decay>/seed-<n>/``. Every mixer is built before the first model trains, so an
+   epoch left without data is an error before any work. A finished model is skipped, a stopped one
+   resumes from its last epoch.
+4. ``report``: ``report.md``, ``report.json`` and plots, from whatever the folder holds.
+
+``stages.jsonl`` records each stage's wall time.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from nerdistill.core.articles import article_sentences, read_articles
+from nerdistill.core.config import validate_options
+from nerdistill.core.distilled import distilled_sentences, write_distilled
+from nerdistill.core.errors import NerdistillError
+from nerdistill.core.estimate import estimate
+from nerdistill.core.evaluation import pair_sentences, score_tags
+from nerdistill.core.files import atomic_write, write_if_changed
+from nerdistill.core.formats import format_of, read_sentences, write_sentences
+from nerdistill.core.registry import registry
+from nerdistill.core.run_config import DistillSource, GroupConfig, RunConfig
+from nerdistill.core.runner import AnnotationJob
+from nerdistill.core.sampling import sample_sentences
+from nerdistill.core.sentence import Sentence
+from nerdistill.core.store import AnnotationStore
+from nerdistill.core.training import train_and_evaluate
+from nerdistill.schedules.mixer import EpochMixer
+from nerdistill.schedules.spec import NamedSchedule, make_schedule
+
+log = logging.getLogger("nerdistill.engine")
+STAGES = ("data", "annotate", "train", "report")
+RESULT = "result.json"
+
+
+@dataclass(frozen=True)
+class PlannedModel:
+    group: GroupConfig
+    schedule: NamedSchedule
+    decay: float | None
+    seed: int
+
+    @property
+    def decay_label(self) -> str:
+        return "no-decay" if self.decay is None else f"decay-{self.decay:g}"
+
+    def folder(self, run_dir: Path) -> Path:
+        return run_dir / "models" / self.group.name.replace(":", "_").replace("=", "") / self.decay_label / f"seed-{self.seed}"
+
+
+class Engine:
+    """Runs one :class:`RunConfig`; each stage can also be run alone."""
+
+    def __init__(self, config: RunConfig, *, progress: bool | None = None):
+        self.config = config
+        self.run_dir = config.output
+        self.progress = progress
+        self.label_set = config.label_set
+        self._inputs: dict[str, list[Sentence]] | None = None
+        self._original: list[Sentence] | None = None
+        self._test: list[Sentence] | None = None
+
+    # --- the whole run ---------------------------------------------------------------------------------
+    def run(self, stages: tuple[str, ...] = STAGES) -> dict[str, Any]:
+        unknown = set(stages) - set(STAGES)
+        if unknown:
+            raise NerdistillError(f"unknown stage(s) {sorted(unknown)}; the stages are {', '.join(STAGES)}")
+        self.check()
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        results: dict[str, Any] = {}
+        for stage in STAGES:
+            if stage in stages:
+                started = time.monotonic()
+                results[stage] = getattr(self, f"stage_{stage}")()
+                self._record_stage(stage, time.monotonic() - started)
+        return results
+
+    def check(self) -> None:
+        """Build every plugin the config names (provider, strategies, trainers, schedules) before any work,
+        so a mistyped name or option fails in seconds, not after an hour of annotation."""
+        self.provider()
+        for source in self.config.distill:
+            self._strategy_options(source)
+        for decay in {m.decay for m in self.planned_models()}:
+            self._trainer(decay)
+
+    def _record_stage(self, stage: str, seconds: float) -> None:
+        with (self.run_dir / "stages.jsonl").open("a") as stream:
+            stream.write(json.dumps({"stage": stage, "seconds": round(seconds, 2), "finished": time.time()}) + "\n")
+
+    # --- 1. data -----------------------------------------------------------------------------------------
+    def stage_data(self) -> dict[str, int]:
+        counts = {"original": len(self.original()), "test": len(self.test())}
+        counts.update({f"distill:{name}": len(sentences) for name, sentences in self.inputs().items()})
+        return counts
+
+    def original(self) -> list[Sentence]:
+        if self._original is None:
+            spec, data = self.config.data.original, self.config.data
+            if spec is None:
+                self._original = []
+            elif isinstance(spec, int):
+                self._original = sample_sentences(self._gold(), spec, seed=data.seed)
+            else:
+                self._original = self._read(spec)
+            self._write_data("original", self._original)
+        return self._original
+
+    def test(self) -> list[Sentence]:
+        if self._test is None:
+            self._test = self._read(self.config.data.test) if self.config.data.test else []
+        return self._test
+
+    def inputs(self) -> dict[str, list[Sentence]]:
+        if self._inputs is None:
+            self._inputs = {}
+            for position, source in enumerate(self.config.distill):
+                sentences = self._source_sentences(source, position)
+                self._write_data(f"distill-{source.name}", sentences)
+                self._inputs[source.name] = sentences
+        return self._inputs
+
+    def _source_sentences(self, source: DistillSource, position: int) -> list[Sentence]:
+        seed = source.seed if source.seed is not None else self.config.data.seed + 1 + position
+        if source.sample is not None:
+            return sample_sentences(self._gold(), source.sample, seed=seed, exclude=self.original())
+        if source.sentences is not None:
+            pool = self._read(source.sentences)
+        else:
+            pool = article_sentences(read_articles(source.articles), source=source.name, dedupe=True,
+                                     min_tokens=source.min_tokens, max_tokens=source.max_tokens)
+        pool = [s for s in pool if len(s.tokens) >= source.min_tokens
+                and (source.max_tokens is None or len(s.tokens) <= source.max_tokens)]
+        return sample_sentences(pool, source.size, seed=seed, exclude=self.original()) if source.size else pool
+
+    def _gold(self) -> list[Sentence]:
+        return self._read(self.config.data.gold)
+
+    def _read(self, path: Path) -> list[Sentence]:
+        format_of(path)
+        return read_sentences(path, label_set=self.label_set)
+
+    def _write_data(self, name: str, sentences: list[Sentence]) -> None:
+        write_sentences(sentences, self.run_dir / "data" / f"{name}.jsonl")
+
+    # --- 2. annotate ---------------------------------------------------------------------------------------
+    def provider(self):
+        annotation = self.config.annotation
+        provider_class = registry("providers").get(annotation.provider, option="annotation.provider")
+        options = validate_options(provider_class.options_model, annotation.provider_options,
+                                   "annotation.provider_options")
+        return provider_class(annotation.provider, options)
+
+    def _strategy_options(self, source: DistillSource):
+        name = source.strategy or self.config.annotation.strategy
+        strategy_class = registry("prompt strategies").get(name, option=f"distill {source.name!r} strategy")
+        merged = {**self.config.annotation.strategy_options, **source.strategy_options}
+        return name, strategy_class, validate_options(strategy_class.options_model, merged,
+                                                      f"strategy options of {source.name!r}")
+
+    def strategy(self, source: DistillSource):
+        name, strategy_class, options = self._strategy_options(source)
+        return strategy_class(name, self.label_set, options, forbidden_examples=self.test())
+
+    def store(self) -> AnnotationStore:
+        return AnnotationStore(self.config.annotation.store or self.run_dir / "annotations.sqlite")
+
+    def jobs(self) -> list[tuple[DistillSource, AnnotationJob]]:
+        provider, store = self.provider(), self.store()
+        return [(source, AnnotationJob(provider, self.strategy(source), store, concurrency=self.config.annotation.concurrency,
+                                       retry_failed=self.config.annotation.retry_failed, progress=self.progress))
+                for source in self.config.distill]
+
+    def stage_annotate(self) -> dict[str, Any]:
+        jobs = self.jobs()
+        if jobs:
+            jobs[0][1].provider.check(offline=self.config.offline)
+        summaries = {}
+        for source, job in jobs:
+            summaries[source.name] = self._annotate_source(source, job)
+        return summaries
+
+    def _annotate_source(self, source: DistillSource, job: AnnotationJob) -> dict[str, Any]:
+        sentences = self.inputs()[source.name]
+        log.info("annotating %s: %d sentences with %s/%s, strategy %s", source.name, len(sentences),
+                 job.provider.name, job.provider.model, job.strategy.name)
+        results, summary = job.run(sentences)
+        provenance = {"provider": job.provider.name, "model": job.provider.model, "strategy": job.strategy.name,
+                      "version": job.strategy.version}
+        kept, without = distilled_sentences(results, provenance=provenance, require_entities=source.require_entities)
+        folder = self.run_dir / "distilled"
+        write_distilled(kept, summary.failures, folder / f"{source.name}.jsonl")
+        record = {**summary.as_dict(), "written": len(kept), "dropped_without_entities": without, **provenance}
+        with atomic_write(folder / f"{source.name}.summary.json") as stream:
+            json.dump(record, stream, indent=2)
+        if any(s.is_labelled for s in sentences):
+            pairs, missing = pair_sentences([s for s in sentences if s.is_labelled],
+                                            [o.labelled(s) for s, o in results if o.status == "ok"])
+            quality = score_tags([g.tags for g, _ in pairs],
+                                 [p.tags if p is not None else ("O",) * len(g.tokens) for g, p in pairs])
+            quality.update(missing_predictions=missing, **provenance)
+            write_if_changed(folder / f"{source.name}.quality.json", json.dumps(quality, indent=2))
+        log.info("%s: %d called, %d cached, %d failed, %d written", source.name, summary.called, summary.cached,
+                 summary.failed, len(kept))
+        return record
+
+    def estimate(self) -> dict[str, Any]:
+        """What the annotation stage would cost; nothing is called."""
+        return {source.name: estimate(job, self.inputs()[source.name]) for source, job in self.jobs()}
+
+    # --- 3. train ------------------------------------------------------------------------------------------
+    def planned_models(self) -> list[PlannedModel]:
+        return [PlannedModel(group, make_schedule(group.schedule, option=f"group {group.name!r} schedule"),
+                             None if decay == "none" else float(decay), seed)
+                for group in self.config.all_groups() for decay in self.config.lr_decay for seed in self.config.seeds]
+
+    def distilled(self, group: GroupConfig) -> list[Sentence]:
+        names = group.distilled if group.distilled is not None else [d.name for d in self.config.distill]
+        sentences = []
+        for name in names:
+            path = self.run_dir / "distilled" / f"{name}.jsonl"
+            if not path.exists():
+                raise NerdistillError(f"group {group.name!r} needs distill source {name!r}, which is not annotated "
+                                      "yet: run the annotate stage first", path=path)
+            sentences += read_sentences(path, label_set=self.label_set)
+        return sentences
+
+    def stage_train(self) -> list[dict[str, Any]]:
+        planned = self.planned_models()
+        trainers = {decay: self._trainer(decay) for decay in {m.decay for m in planned}}
+        data = {p.group.name: self.distilled(p.group) for p in planned}
+        for model in planned:  # every mixer first: an empty epoch fails before any training
+            EpochMixer(model.schedule, epochs=trainers[model.decay].options.epochs,
+                       distilled_size=len(data[model.group.name]), original_size=len(self.original()),
+                       mode=self.config.mix_mode, seed=model.seed)
+        rows = []
+        for number, model in enumerate(planned, start=1):
+            log.info("[%d/%d] %s, %s, seed %d", number, len(planned), model.group.name, model.decay_label, model.seed)
+            trainer = trainers[model.decay]
+            summary = train_and_evaluate(
+                trainer=trainer, schedule=model.schedule, distilled=data[model.group.name], original=self.original(),
+                test=self.test(), label_set=self.label_set, output_dir=model.folder(self.run_dir), seed=model.seed,
+                mix_mode=self.config.mix_mode, subword=self.config.subword_scores)
+            row = result_row(model, summary)
+            write_if_changed(model.folder(self.run_dir) / RESULT, json.dumps(row, indent=2))
+            rows.append(row)
+        return rows
+
+    def _trainer(self, decay: float | None):
+        training = self.config.training
+        trainer_class = registry("trainers").get(training.trainer, option="training.trainer")
+        options = {**training.trainer_options, "lr_decay": decay, "progress": self.progress}
+        return trainer_class(training.trainer, validate_options(trainer_class.options_model, options, "training"))
+
+    # --- 4. report -------------------------------------------------------------------------------------------
+    def stage_report(self) -> dict[str, Any]:
+        from nerdistill.core.report import write_report
+
+        return write_report(self.run_dir, title=self.config.name)
+
+
+def result_row(model: PlannedModel, summary: dict[str, Any]) -> dict[str, Any]:
+    word = summary["scores"]["word"]
+    row = {"group": model.group.name, "schedule": model.schedule.label, "distilled": model.group.distilled,
+           "decay": model.decay, "seed": model.seed, "f1": word["micro"]["f1"],
+           "types": {t: f["f1"] for t, f in word["types"].items()}, "train_seconds": summary["train_seconds"],
+           "weights": [[e["distilled_weight"], e["original_weight"]] for e in summary["epochs"]]}
+    if "subword" in summary["scores"]:
+        row["subword_f1"] = summary["scores"]["subword"]["micro"]["f1"]
+    return row

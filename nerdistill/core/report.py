@@ -1,0 +1,212 @@
+"""Reports of a run folder: Markdown, JSON and plots, shaped like the paper's tables.
+
+- Annotation (table 1): per distill source, the calls and cost, and where gold exists, precision,
+  recall and F1 per type with micro, macro and weighted averages.
+- Trained models (tables 2 and 3): per group (a schedule and its distilled data), the micro F1 mean and
+  standard deviation over seeds, without and with learning-rate decay, word level first and the
+  paper-style subword level beside it; F1 per type.
+- Plots: F1 per group with error bars, and the distilled weight per epoch of each group (figure 3).
+- Wall time per stage.
+
+Everything is read from the folder, so ``nerdistill report RUN_DIR`` works on any run, finished or not.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from nerdistill.core.errors import NerdistillError
+from nerdistill.core.files import atomic_write
+from nerdistill.core.tables import format_table
+
+TYPES = ("LOC", "ORG", "PER", "MISC")
+
+
+def collect(run_dir: Path) -> dict[str, Any]:
+    if not run_dir.is_dir():
+        raise NerdistillError("no such run folder", path=run_dir)
+    rows = [json.loads(p.read_text()) for p in sorted((run_dir / "models").glob("*/*/seed-*/result.json"))]
+    annotation = {}
+    for summary in sorted((run_dir / "distilled").glob("*.summary.json")):
+        name = summary.name.removesuffix(".summary.json")
+        quality = summary.with_name(f"{name}.quality.json")
+        annotation[name] = {"summary": json.loads(summary.read_text()),
+                            "quality": json.loads(quality.read_text()) if quality.exists() else None}
+    stages: dict[str, float] = defaultdict(float)
+    if (run_dir / "stages.jsonl").exists():
+        for line in (run_dir / "stages.jsonl").read_text().splitlines():
+            entry = json.loads(line)
+            stages[entry["stage"]] += entry["seconds"]
+    return {"models": rows, "aggregates": aggregate(rows), "annotation": annotation, "stage_seconds": dict(stages)}
+
+
+def aggregate(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Mean and standard deviation over seeds, per group and decay, in the order groups first appear."""
+    grouped: dict[tuple[str, Any], list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        grouped[(row["group"], row["decay"])].append(row)
+    order = list(dict.fromkeys(row["group"] for row in rows))
+    result = []
+    for (group, decay), members in sorted(grouped.items(), key=lambda item: (order.index(item[0][0]),
+                                                                              item[0][1] or 0)):
+        record = {"group": group, "schedule": members[0]["schedule"], "decay": decay, "seeds": len(members),
+                  **_mean_sd("f1", [m["f1"] for m in members])}
+        if all("subword_f1" in m for m in members):
+            record.update(_mean_sd("subword_f1", [m["subword_f1"] for m in members]))
+        record["types"] = {t: statistics.fmean(m["types"].get(t, 0.0) for m in members)
+                           for t in sorted({t for m in members for t in m["types"]})}
+        record["train_seconds"] = statistics.fmean(m["train_seconds"] for m in members)
+        result.append(record)
+    return result
+
+
+def _mean_sd(name: str, values: list[float]) -> dict[str, float]:
+    return {name: statistics.fmean(values), f"{name}_sd": statistics.stdev(values) if len(values) > 1 else 0.0}
+
+
+def markdown(collected: dict[str, Any], title: str) -> str:
+    lines = [f"# {title}", ""]
+    if collected["annotation"]:
+        lines += ["## Annotation", "", _annotation_table(collected["annotation"]), ""]
+        quality = {n: a["quality"] for n, a in collected["annotation"].items() if a["quality"]}
+        if quality:
+            lines += ["### Annotation quality against gold (entity level, conlleval)", "", _quality_table(quality), ""]
+    if collected["aggregates"]:
+        lines += ["## Trained models", "",
+                  "Micro F1 on the test set, mean ± standard deviation over seeds. Word level is the standard "
+                  "(conlleval-compatible) figure; subword level copies each word's tag onto its word pieces, as "
+                  "the paper's supports imply, and is given only to set beside the paper's numbers.", "",
+                  _models_table(collected["aggregates"]), "", "### F1 per type (word level, mean over seeds)", "",
+                  _types_table(collected["aggregates"]), ""]
+    if collected["stage_seconds"]:
+        lines += ["## Wall time per stage", "", _md(["stage", "seconds"],
+                                                    [(k, f"{v:.1f}") for k, v in collected["stage_seconds"].items()]), ""]
+    return "\n".join(lines)
+
+
+def _annotation_table(annotation: dict[str, Any]) -> str:
+    rows = []
+    for name, entry in annotation.items():
+        s = entry["summary"]
+        rows.append((name, f"{s['provider']}/{s['model']}", f"{s['strategy']} ({s['version']})", s["sentences"],
+                     s["called"], s["cached"], s["failed"], s["written"], s["prompt_tokens"] + s["completion_tokens"],
+                     f"{s['cost']:.4f}", f"{s['seconds']:.0f}"))
+    return _md(["source", "provider/model", "strategy", "sentences", "called", "cached", "failed", "written",
+                "tokens", "cost ($)", "seconds"], rows)
+
+
+def _quality_table(quality: dict[str, Any]) -> str:
+    rows = []
+    for name, q in quality.items():
+        per_type = [f"{q['types'][t]['precision']:.2f} / {q['types'][t]['recall']:.2f} / {q['types'][t]['f1']:.2f}"
+                    if t in q["types"] else "-" for t in TYPES]
+        rows.append((name, f"{q['micro']['precision']:.2f} / {q['micro']['recall']:.2f} / {q['micro']['f1']:.2f}",
+                     f"{q['macro']['f1']:.2f}", f"{q['weighted']['f1']:.2f}", *per_type))
+    return _md(["source", "micro P / R / F1", "macro F1", "weighted F1", *(f"{t} P / R / F1" for t in TYPES)], rows)
+
+
+def _models_table(aggregates: list[dict[str, Any]]) -> str:
+    by_group: dict[str, dict[Any, dict[str, Any]]] = defaultdict(dict)
+    for record in aggregates:
+        by_group[record["group"]][record["decay"]] = record
+    decays = sorted({r["decay"] for r in aggregates}, key=lambda d: d or 0)
+    headers = ["group", "schedule"]
+    for decay in decays:
+        label = decay_label(decay)
+        headers += [f"F1 {label}", f"subword F1 {label}"]
+    rows = []
+    for group, records in by_group.items():
+        row = [group, next(iter(records.values()))["schedule"]]
+        for decay in decays:
+            r = records.get(decay)
+            row += [f"{r['f1']:.3f} ± {r['f1_sd']:.3f} (n={r['seeds']})" if r else "-",
+                    f"{r['subword_f1']:.3f} ± {r['subword_f1_sd']:.3f}" if r and "subword_f1" in r else "-"]
+        rows.append(row)
+    return _md(headers, rows)
+
+
+def _types_table(aggregates: list[dict[str, Any]]) -> str:
+    rows = [(r["group"], "no" if r["decay"] is None else f"{r['decay']:g}",
+             *(f"{r['types'][t]:.3f}" if t in r["types"] else "-" for t in TYPES)) for r in aggregates]
+    return _md(["group", "decay", *TYPES], rows)
+
+
+def _md(headers: list[str], rows: list) -> str:
+    return "\n".join(["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers),
+                      *("| " + " | ".join(str(c) for c in row) + " |" for row in rows)])
+
+
+def plot(collected: dict[str, Any], run_dir: Path) -> list[Path]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    written = []
+    aggregates = collected["aggregates"]
+    if aggregates:
+        figure, axes = plt.subplots(figsize=(max(6, 0.8 * len(aggregates) + 2), 4.2), dpi=120)
+        labels = [f"{r['group']}\n{decay_label(r['decay'])}" for r in aggregates]
+        axes.bar(range(len(aggregates)), [r["f1"] for r in aggregates], yerr=[r["f1_sd"] for r in aggregates],
+                 capsize=4, color=["#4c72b0" if r["decay"] is None else "#dd8452" for r in aggregates])
+        axes.set_xticks(range(len(aggregates)), labels, fontsize=7, rotation=30, ha="right")
+        axes.set_ylabel("micro F1 (word level)")
+        low = min(r["f1"] - r["f1_sd"] for r in aggregates)
+        axes.set_ylim(max(0.0, low - 0.05), 1.0)
+        axes.set_title("Test F1 per group (mean ± sd over seeds)")
+        axes.grid(axis="y", alpha=0.3)
+        figure.tight_layout()
+        written.append(_save(figure, run_dir / "f1_by_group.png"))
+        plt.close(figure)
+        figure, axes = plt.subplots(figsize=(7, 4.2), dpi=120)
+        seen = set()
+        for row in collected["models"]:
+            if row["group"] in seen:
+                continue
+            seen.add(row["group"])
+            axes.plot(range(len(row["weights"])), [w[0] for w in row["weights"]], marker="o", markersize=3,
+                      label=row["schedule"])
+        axes.set_xlabel("epoch t")
+        axes.set_ylabel("weight of distilled data $w_0$")
+        axes.set_ylim(-0.05, 1.05)
+        axes.grid(alpha=0.3)
+        axes.legend(fontsize=7)
+        axes.set_title("Mixing schedules of the trained groups")
+        figure.tight_layout()
+        written.append(_save(figure, run_dir / "schedules.png"))
+        plt.close(figure)
+    return written
+
+
+def decay_label(decay: float | None) -> str:
+    return "no decay" if decay is None else f"decay {decay:g}"
+
+
+def _save(figure, path: Path) -> Path:
+    with atomic_write(path, "wb") as stream:
+        figure.savefig(stream, format="png")
+    return path
+
+
+def write_report(run_dir: Path, title: str | None = None) -> dict[str, Any]:
+    run_dir = Path(run_dir)
+    collected = collect(run_dir)
+    text = markdown(collected, title or run_dir.name)
+    with atomic_write(run_dir / "report.md") as stream:
+        stream.write(text)
+    with atomic_write(run_dir / "report.json") as stream:
+        json.dump(collected, stream, indent=2)
+    plots = plot(collected, run_dir)
+    return {"markdown": str(run_dir / "report.md"), "json": str(run_dir / "report.json"),
+            "plots": [str(p) for p in plots], "text": text}
+
+
+def terminal_summary(collected: dict[str, Any]) -> str:
+    """A compact plain-text table of the aggregates, for the end of ``nerdistill run``."""
+    rows = [(r["group"], "no" if r["decay"] is None else f"{r['decay']:g}", r["seeds"], r["f1"], r["f1_sd"],
+             r.get("subword_f1", float("nan"))) for r in collected["aggregates"]]
+    return format_table(["group", "decay", "seeds", "F1", "sd", "subword F1"], rows)

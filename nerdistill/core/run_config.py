@@ -1,0 +1,122 @@
+"""The run configuration: one TOML file describes a whole annotate -> train -> evaluate run.
+
+Switching the provider, the model or a schedule is a one-line change. Sections:
+
+- ``[data]``: the labelled pool (``gold``, CoNLL-2003 train in the paper), the ``test`` file, and the
+  original data (a sample size drawn from ``gold``, or a file);
+- ``[[distill]]``: the sources of distilled data, each sampled from ``gold`` (disjoint from the original
+  sample), read from a sentence file, or split from raw articles; each may override the strategy;
+- ``[annotation]``: provider and strategy, with their options;
+- ``[training]``: the trainer and its options;
+- ``groups`` or ``schedules``, ``lr_decay``, ``seeds``: what to train (their cross product).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, model_validator
+
+from nerdistill.core.config import Section, TrainingConfig
+from nerdistill.core.labels import CONLL2003, LabelSet
+
+ScheduleSpec = str | dict[str, Any]
+
+
+class DataConfig(Section):
+    gold: Path | None = Field(None, description="labelled pool the samples are drawn from")
+    test: Path | None = None
+    original: int | Path | None = Field(None, description="original data: a sample size from gold, or a file")
+    seed: int = Field(1, description="sampling seed")
+
+
+class DistillSource(Section):
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    sample: int | None = Field(None, ge=1, description="sentences drawn from data.gold, disjoint from the original")
+    sentences: Path | None = Field(None, description="a sentence file (CoNLL or JSONL) to annotate")
+    articles: Path | None = Field(None, description="raw articles (.jsonl, .txt or a folder) to split and annotate")
+    size: int | None = Field(None, ge=1, description="sample this many of the sentences or article sentences")
+    min_tokens: int = Field(1, ge=1)
+    max_tokens: int | None = Field(None, ge=1)
+    seed: int | None = None
+    strategy: str | None = Field(None, description="overrides annotation.strategy for this source")
+    strategy_options: dict[str, Any] = Field(default_factory=dict, description="merged over annotation's")
+    require_entities: bool = Field(False, description="drop sentences the LLM found no entity in")
+
+    @model_validator(mode="after")
+    def _one_input(self) -> "DistillSource":
+        given = [k for k in ("sample", "sentences", "articles") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError(f"give exactly one of sample, sentences, articles (got {', '.join(given) or 'none'})")
+        return self
+
+
+class AnnotationConfig(Section):
+    provider: str = "litellm"
+    provider_options: dict[str, Any] = Field(default_factory=dict)
+    strategy: str = "standard"
+    strategy_options: dict[str, Any] = Field(default_factory=dict)
+    concurrency: int = Field(4, ge=1)
+    store: Path | None = Field(None, description="annotation store (default: annotations.sqlite in the run folder)")
+    retry_failed: bool = False
+
+
+class GroupConfig(Section):
+    name: str = Field(pattern=r"^[A-Za-z0-9_.:=-]+$")
+    schedule: ScheduleSpec
+    distilled: list[str] | None = Field(None, description="distill sources to train on (default: all)")
+
+
+class RunConfig(Section):
+    name: str = "run"
+    output: Path
+    offline: bool = Field(False, description="refuse any address but loopback")
+    labels: dict[str, str] | None = None
+    data: DataConfig
+    distill: list[DistillSource] = Field(default_factory=list)
+    annotation: AnnotationConfig = Field(default_factory=AnnotationConfig)
+    training: TrainingConfig = Field(default_factory=TrainingConfig)
+    groups: list[GroupConfig] = Field(default_factory=list)
+    schedules: list[ScheduleSpec] = Field(default_factory=list, description="shorthand: one group per schedule")
+    lr_decay: list[float | Literal["none"]] = Field(default_factory=lambda: ["none"],
+                                                    description="sweep: 'none' and/or factors such as 0.95")
+    seeds: list[int] = Field(default_factory=lambda: [0])
+    mix_mode: Literal["sample", "loss"] = "sample"
+    subword_scores: bool = True
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "RunConfig":
+        names = [d.name for d in self.distill]
+        if len(set(names)) != len(names):
+            raise ValueError("two distill sources share a name")
+        for group in self.groups:
+            unknown = set(group.distilled or []) - set(names)
+            if unknown:
+                raise ValueError(f"group {group.name!r} names unknown distill sources {sorted(unknown)}; "
+                                 f"defined: {names}")
+        if (self.groups or self.schedules) and self.data.test is None:
+            raise ValueError("data.test is needed to score the trained models")
+        if any(d.sample for d in self.distill) or isinstance(self.data.original, int):
+            if self.data.gold is None:
+                raise ValueError("data.gold is needed to draw samples from")
+        for factor in self.lr_decay:
+            if factor != "none" and not 0 < factor <= 1:
+                raise ValueError(f"lr_decay factor {factor} must lie in (0, 1]")
+        return self
+
+    @property
+    def label_set(self) -> LabelSet:
+        return LabelSet.from_mapping(self.labels) if self.labels else CONLL2003
+
+    def all_groups(self) -> list[GroupConfig]:
+        """Explicit groups, then one per schedule of the shorthand (named after the schedule)."""
+        from_schedules = [GroupConfig(name=_name(spec), schedule=spec) for spec in self.schedules]
+        return [*self.groups, *from_schedules]
+
+
+def _name(spec: ScheduleSpec) -> str:
+    if isinstance(spec, str):
+        return spec
+    params = ",".join(f"{k}={v}" for k, v in spec.items() if k != "name")
+    return f"{spec.get('name')}:{params}" if params else str(spec.get("name"))

@@ -1,0 +1,181 @@
+"""End to end on a tiny config: a fake LLM server on loopback, a tiny BERT, two schedules, two seeds."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+import nerdistill
+from nerdistill.core.errors import NerdistillError
+from nerdistill.trainers import token_classification
+from tests.fake_openai import FakeOpenAIServer
+from tests.tiny_bert import build_tiny_bert
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT / "examples" / "data" / "conll2003-sample"
+
+
+@pytest.fixture(scope="module")
+def tiny_bert(tmp_path_factory):
+    return build_tiny_bert(tmp_path_factory.mktemp("tiny-bert"))
+
+
+def write_config(tmp_path, server_url, tiny_bert, **extra) -> Path:
+    config = tmp_path / "run.toml"
+    config.write_text(f"""
+name = "tiny"
+output = "run"
+offline = true
+schedules = ["pure_original", "simple_mix"]
+lr_decay = ["none", 0.9]
+seeds = [0, 1]
+{extra.get("top", "")}
+
+[data]
+original = "{SAMPLES / 'original.conll'}"
+test = "{ROOT / 'tests' / 'fixtures' / 'mini.conll'}"
+
+[[distill]]
+name = "conll"
+sentences = "{SAMPLES / 'to-annotate.conll'}"
+size = 6
+seed = 5
+
+[annotation]
+provider = "litellm"
+concurrency = 2
+[annotation.provider_options]
+model = "openai/fake"
+api_base = "{server_url}"
+[annotation.strategy_options]
+k = 1
+
+[training]
+encoder = "{tiny_bert}"
+epochs = 2
+batch_size = 8
+learning_rate = 1e-3
+""")
+    return config
+
+
+def outputs(run: Path) -> dict[str, float]:
+    """Modification times of what a run produces, less what every run rewrites (reports, logs, summaries)."""
+    rewritten = ("report.md", "report.json", "stages.jsonl", "conll.summary.json", "annotations.sqlite",
+                 "annotations.sqlite-wal", "annotations.sqlite-shm")
+    return {str(p.relative_to(run)): p.stat().st_mtime_ns for p in run.rglob("*") if p.is_file()
+            and p.name not in rewritten and p.suffix != ".png"}
+
+
+def test_a_run_produces_every_stage_and_a_second_run_redoes_nothing(tmp_path, tiny_bert):
+    with FakeOpenAIServer() as server:
+        config = write_config(tmp_path, server.url, tiny_bert)
+        results = nerdistill.run(config, progress=False)
+        run = tmp_path / "run"
+        assert sum(server.calls.values()) == 6
+        for name in ["data/original.jsonl", "data/distill-conll.jsonl", "annotations.sqlite", "distilled/conll.jsonl",
+                     "distilled/conll.summary.json", "distilled/conll.quality.json", "report.md", "report.json",
+                     "f1_by_group.png", "schedules.png", "stages.jsonl"]:
+            assert (run / name).exists(), name
+        assert len(list(run.glob("models/*/*/seed-*/model/model.safetensors"))) == 8
+        assert len(results.models) == 8
+        assert {(a["group"], a["decay"], a["seeds"]) for a in results.aggregates} == {
+            ("pure_original", None, 2), ("pure_original", 0.9, 2), ("simple_mix", None, 2), ("simple_mix", 0.9, 2)}
+        assert results.annotation["conll"]["summary"]["called"] == 6
+        assert results.annotation["conll"]["quality"]["micro"]["support"] > 0
+        report = (run / "report.md").read_text()
+        assert "| simple_mix | simple_mix |" in report and "Annotation quality" in report
+        before = outputs(run)
+        again = nerdistill.run(config, progress=False)
+        assert sum(server.calls.values()) == 6  # no LLM call
+        assert again.stages["annotate"]["conll"]["cached"] == 6
+        assert outputs(run) == before  # nothing rewritten: no data, no distilled file, no model, no score
+        assert [m["f1"] for m in again.models] == [m["f1"] for m in results.models]
+
+
+def test_a_run_killed_in_training_resumes_without_redoing_finished_models(tmp_path, tiny_bert, monkeypatch):
+    real_epoch = token_classification.TokenClassificationTrainer._train_epoch
+    trained = []
+
+    def counting(self, epoch, *rest):
+        trained.append(epoch)
+        if len(trained) == 6:  # two epochs per model: the 6th call is model 3's second epoch
+            raise KeyboardInterrupt
+        return real_epoch(self, epoch, *rest)
+
+    monkeypatch.setattr(token_classification.TokenClassificationTrainer, "_train_epoch", counting)
+    with FakeOpenAIServer() as server:
+        config = write_config(tmp_path, server.url, tiny_bert)
+        with pytest.raises(KeyboardInterrupt):
+            nerdistill.run(config, progress=False)
+        run = tmp_path / "run"
+        finished = sorted(str(p.parent.relative_to(run)) for p in run.glob("models/*/*/seed-*/result.json"))
+        assert len(finished) == 2 and list(run.glob("models/*/*/seed-*/checkpoint.pt"))
+        finished_models = {p: p.stat().st_mtime_ns for p in run.glob("models/*/*/seed-*/model/model.safetensors")}
+        trained.clear()
+        monkeypatch.setattr(token_classification.TokenClassificationTrainer, "_train_epoch",
+                            lambda self, epoch, *rest: trained.append(epoch) or real_epoch(self, epoch, *rest))
+        results = nerdistill.run(config, progress=False)
+        assert len(results.models) == 8
+        assert trained.count(0) == 5  # models 4..8 from scratch; model 3 resumed at epoch 1
+        assert all(p.stat().st_mtime_ns == t for p, t in finished_models.items())
+        assert sum(server.calls.values()) == 6
+
+
+def test_an_empty_epoch_is_caught_before_any_training(tmp_path, tiny_bert):
+    with FakeOpenAIServer() as server:
+        config = write_config(tmp_path, server.url, tiny_bert)
+        text = config.read_text().replace('schedules = ["pure_original", "simple_mix"]',
+                                          'schedules = ["simple_mix"]\ngroups = [{name = "none", '
+                                          'schedule = "pure_distilled", distilled = []}]')
+        config.write_text(text)
+        with pytest.raises(NerdistillError, match="pure_distilled leaves epoch"):
+            nerdistill.run(config, progress=False)
+        assert not (tmp_path / "run" / "models").exists()
+
+
+@pytest.mark.parametrize("change, message", [
+    (("provider = \"litellm\"", "provider = \"litelm\""), "unknown providers 'litelm'. Did you mean 'litellm'"),
+    (("epochs = 2", "epochz = 2"), "training: epochz: unknown key"),
+    (("size = 6", "size = 6\nsample = 3"), "give exactly one of sample, sentences, articles"),
+    (("seeds = [0, 1]", "seeds = 0"), "seeds: Input should be a valid list"),
+    (("model = \"openai/fake\"", "model = \"openai/fake\"\ntemprature = 0"), "temprature: unknown key"),
+])
+def test_config_errors_name_the_key_and_the_file(tmp_path, tiny_bert, run_cli, change, message):
+    config = write_config(tmp_path, "http://127.0.0.1:9/v1", tiny_bert)
+    config.write_text(config.read_text().replace(*change))
+    result = run_cli("run", config)
+    assert result.exit_code == 1, result.output
+    assert message in result.output and str(config) in result.output
+
+
+def test_offline_refuses_a_hosted_provider_before_any_work(tmp_path, tiny_bert, run_cli):
+    config = write_config(tmp_path, "http://127.0.0.1:9/v1", tiny_bert)
+    config.write_text(config.read_text().replace('api_base = "http://127.0.0.1:9/v1"', ""))
+    result = run_cli("run", config)
+    assert result.exit_code == 1 and "offline mode is on" in result.output
+    assert not (tmp_path / "run" / "distilled").exists()
+
+
+def test_the_shipped_configs_are_valid():
+    for name in ["quickstart", "paper_phase1", "paper_phase2", "paper_phase3"]:
+        config = nerdistill.load_run_config(ROOT / "examples" / f"{name}.toml")
+        assert config.output.is_absolute()
+    phase2 = nerdistill.load_run_config(ROOT / "examples" / "paper_phase2.toml")
+    assert [g.name for g in phase2.all_groups()] == ["A", "B", "C", "D", "E"]
+    assert len(nerdistill.load_run_config(ROOT / "examples" / "paper_phase3.toml").all_groups()) == 15
+
+
+def test_report_command_on_a_run_folder(tmp_path, tiny_bert, run_cli):
+    with FakeOpenAIServer() as server:
+        config = write_config(tmp_path, server.url, tiny_bert)
+        config.write_text(config.read_text().replace("seeds = [0, 1]", "seeds = [0]").replace(
+            'lr_decay = ["none", 0.9]', 'lr_decay = ["none"]'))
+        assert run_cli("run", config, "--stage", "data", "--stage", "annotate").exit_code == 0
+        dry = run_cli("run", config, "--dry-run")
+        assert "to train" in dry.output and "calls" in dry.output
+        assert run_cli("run", config, "--quiet").exit_code == 0
+    result = run_cli("report", tmp_path / "run")
+    assert result.exit_code == 0 and "## Trained models" in result.output
+    collected = json.loads(run_cli("report", tmp_path / "run", "--json").output)
+    assert len(collected["models"]) == 2
