@@ -44,3 +44,22 @@ def test_bad_parameters_of_a_plugin_schedule(installed_plugin):
 def test_the_variable_can_keep_it_out(installed_plugin):
     env = dict(installed_plugin, NERDISTILL_LOAD_PLUGINS="")
     assert "step" not in {s["name"] for s in json.loads(nerdistill(env, "schedules", "list", "--json").stdout)}
+
+
+def test_a_run_config_uses_it_by_name(installed_plugin, tmp_path, fixtures):
+    config = tmp_path / "run.toml"
+    config.write_text(f"""
+output = "run"
+schedules = ["step:at=0.25", {{name = "step", at = 0.75}}]
+[data]
+original = "{fixtures / 'mini.conll'}"
+test = "{fixtures / 'mini.conll'}"
+[training]
+encoder = "all-minilm-l6-v2"
+epochs = 4
+""")
+    result = nerdistill(installed_plugin, "run", str(config), "--dry-run")
+    assert result.returncode == 0, result.stderr
+    assert "step:at=0.25" in result.stdout and "step:at=0.75" in result.stdout and "to train" in result.stdout
+    without = nerdistill(dict(installed_plugin, NERDISTILL_LOAD_PLUGINS=""), "run", str(config), "--dry-run")
+    assert without.returncode == 1 and "unknown schedules 'step'" in without.stderr

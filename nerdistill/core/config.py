@@ -11,11 +11,12 @@ import contextlib
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, ClassVar, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from nerdistill.core.errors import NerdistillError
+from nerdistill.core.jsonl import describe_validation_error
 from nerdistill.core.labels import CONLL2003, LabelSet
 
 Model = TypeVar("Model", bound=BaseModel)
@@ -65,6 +66,21 @@ class TrainConfig(Section):
         if labels is not None:
             LabelSet.from_mapping(labels)
         return labels
+
+
+class Configured:
+    """A named plugin object (provider, trainer) whose options are a Pydantic model, validated on creation."""
+
+    options_model: ClassVar[type[BaseModel]]
+    kind: ClassVar[str] = "plugin"
+
+    def __init__(self, name: str, options: BaseModel | dict[str, Any] | None = None):
+        self.name = name
+        try:
+            self.options = (options if isinstance(options, self.options_model)
+                            else self.options_model.model_validate(options or {}))
+        except ValidationError as error:
+            raise NerdistillError(f"{self.kind} {name!r}: {describe_validation_error(error)}") from None
 
 
 def load_config(path: str | Path, model: type[Model]) -> Model:

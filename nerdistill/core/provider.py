@@ -12,11 +12,10 @@ import ipaddress
 from typing import Any, ClassVar
 from urllib.parse import urlparse
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict
 
 from nerdistill.core.annotation import Asker, Outcome, Request, annotate_sentence
-from nerdistill.core.errors import NerdistillError
-from nerdistill.core.jsonl import describe_validation_error
+from nerdistill.core.config import Configured
 from nerdistill.core.sentence import Sentence
 
 
@@ -24,22 +23,15 @@ class ProviderOptions(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class Provider:
+class Provider(Configured):
     """Base of providers; subclasses set ``options_model`` and implement :meth:`asker` or :meth:`annotate`."""
 
     options_model: ClassVar[type[ProviderOptions]] = ProviderOptions
+    kind = "provider"
     description: ClassVar[str] = ""
     calls_llm: ClassVar[bool] = True
     #: the most calls it can serve at once (an in-process model serves one)
     max_concurrency: ClassVar[int | None] = None
-
-    def __init__(self, name: str, options: ProviderOptions | dict[str, Any] | None = None):
-        self.name = name
-        try:
-            self.options = (options if isinstance(options, ProviderOptions)
-                            else self.options_model.model_validate(options or {}))
-        except ValidationError as error:
-            raise NerdistillError(f"provider {name!r}: {describe_validation_error(error)}") from None
 
     @property
     def model(self) -> str:

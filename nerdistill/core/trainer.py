@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
+from nerdistill.core.config import Configured
 from nerdistill.core.errors import NerdistillError
-from nerdistill.core.jsonl import describe_validation_error
 from nerdistill.core.labels import LabelSet
 from nerdistill.core.sentence import Sentence
 
@@ -37,19 +37,12 @@ class TrainingResult:
     resumed_from_epoch: int | None
 
 
-class Trainer:
+class Trainer(Configured):
     """Base of trainers; subclasses implement :meth:`train` and :meth:`predict`."""
 
     options_model: ClassVar[type[TrainerOptions]] = TrainerOptions
+    kind = "trainer"
     description: ClassVar[str] = ""
-
-    def __init__(self, name: str, options: TrainerOptions | dict[str, Any] | None = None):
-        self.name = name
-        try:
-            self.options = (options if isinstance(options, TrainerOptions)
-                            else self.options_model.model_validate(options or {}))
-        except ValidationError as error:
-            raise NerdistillError(f"trainer {name!r}: {describe_validation_error(error)}") from None
 
     def train(self, *, distilled: list[Sentence], original: list[Sentence], mixer: Any, label_set: LabelSet,
               output_dir: Path, seed: int) -> TrainingResult:
