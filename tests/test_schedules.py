@@ -57,7 +57,7 @@ def test_epoch_out_of_range():
     ("sigmoid:k=2,q=1", "unknown parameter 'q'. Parameters of 'sigmoid': k"),
     ("sigmoid:k=-1", "k: Input should be greater than 0"),
     ("power:n=abc", "n: Input should be a valid number"),
-    ("sigmoid:k", "'k' is not a parameter"),
+    ("sigmoid:k", "'k' is not key=value"),
     ({"k": 2}, "needs a 'name'"),
 ])
 def test_bad_specs_say_what_is_valid(spec, message):

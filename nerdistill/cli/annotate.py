@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from nerdistill.core.config import parse_assignments
 from nerdistill.core.distilled import distilled_sentences, write_distilled
 from nerdistill.core.estimate import estimate
 from nerdistill.core.formats import read_sentences
@@ -17,12 +18,6 @@ from nerdistill.core.runner import AnnotationJob
 from nerdistill.core.store import AnnotationStore
 from nerdistill.core.tables import format_table
 from nerdistill.prompts.strategy import StrategyOptions
-from nerdistill.schedules.spec import parse_spec
-
-
-def parse_options(pairs: tuple[str, ...], option: str) -> dict:
-    """``key=value`` pairs (values read as JSON where they parse: numbers, booleans)."""
-    return parse_spec("x:" + ",".join(pairs), option=option)[1] if pairs else {}
 
 
 @click.command()
@@ -56,7 +51,7 @@ def annotate(input_file: Path, output: Path, provider: str, model: str | None, p
              offline: bool, dry_run: bool, as_json: bool) -> None:
     """Annotate the sentences of INPUT with an LLM; every answer is cached, so re-runs cost nothing."""
     sentences = read_sentences(input_file)[:limit]
-    options = parse_options(provider_options, "--provider-option")
+    options = parse_assignments(provider_options, option="--provider-option")
     if model is not None:
         options["model"] = model
     chosen = registry("providers").get(provider, option="--provider")(provider, options)

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from nerdistill.core.tables import format_table
+from nerdistill.core.config import parse_assignments
 from nerdistill.core.registry import registry
 from nerdistill.schedules.spec import make_schedule, parse_spec
 
@@ -41,7 +42,7 @@ def list_schedules(as_json: bool) -> None:
 def show(name: str, params: tuple[str, ...], epochs: int, as_json: bool) -> None:
     """Print the weights per epoch of schedule NAME (a name, or a spec such as sigmoid:k=32)."""
     base, spec_params = parse_spec(name, option="NAME")
-    extra = parse_spec("x:" + ",".join(params), option="--param")[1] if params else {}
+    extra = parse_assignments(params, option="--param")
     named = make_schedule({"name": base, **spec_params, **extra}, option="NAME")
     curve = named.schedule.curve(epochs)
     if as_json:

@@ -8,8 +8,9 @@ its options model validates (an unknown key is an error naming it).
 from __future__ import annotations
 
 import contextlib
+import json
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, ClassVar, Literal, TypeVar
 
@@ -130,6 +131,20 @@ def resolve_paths(value: Any, base: Path) -> Any:
         updates = {name: resolve_paths(getattr(value, name), base) for name in type(value).model_fields}
         return value.model_copy(update=updates)
     return value
+
+
+def parse_assignments(items: Iterable[str], *, option: str) -> dict[str, Any]:
+    """``["k=32", "name=x"]`` -> ``{"k": 32, "name": "x"}``; values are read as JSON where they parse."""
+    parsed: dict[str, Any] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise NerdistillError(f"{option}: {item!r} is not key=value")
+        try:
+            parsed[key.strip()] = json.loads(value.strip())
+        except json.JSONDecodeError:
+            parsed[key.strip()] = value.strip()
+    return parsed
 
 
 def validate_options(model: type[Model], options: dict[str, Any], where: str) -> Model:

@@ -141,12 +141,11 @@ class Engine:
         if source.sample is not None:
             return sample_sentences(self._gold(), source.sample, seed=seed, exclude=self.original())
         if source.sentences is not None:
-            pool = self._read(source.sentences)
+            pool = [s for s in self._read(source.sentences) if len(s.tokens) >= source.min_tokens
+                    and (source.max_tokens is None or len(s.tokens) <= source.max_tokens)]
         else:
             pool = article_sentences(read_articles(source.articles), source=source.name, dedupe=True,
                                      min_tokens=source.min_tokens, max_tokens=source.max_tokens)
-        pool = [s for s in pool if len(s.tokens) >= source.min_tokens
-                and (source.max_tokens is None or len(s.tokens) <= source.max_tokens)]
         return sample_sentences(pool, source.size, seed=seed, exclude=self.original()) if source.size else pool
 
     def _gold(self) -> list[Sentence]:

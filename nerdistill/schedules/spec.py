@@ -6,12 +6,12 @@ Both forms come from configs and the CLI. A mistyped name or parameter, or a val
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
 
+from nerdistill.core.config import parse_assignments
 from nerdistill.core.errors import NerdistillError
 from nerdistill.core.registry import registry
 from nerdistill.schedules.base import Schedule
@@ -40,13 +40,8 @@ def parse_spec(spec: ScheduleSpec, *, option: str = "schedule") -> tuple[str, di
             raise NerdistillError(f"{option}: a schedule table needs a 'name'")
         return name, params
     name, _, rest = spec.partition(":")
-    params: dict[str, Any] = {}
-    for item in filter(None, (p.strip() for p in rest.split(","))):
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip():
-            raise NerdistillError(f"{option}: {item!r} is not a parameter (write key=value, as in sigmoid:k=32)")
-        params[key.strip()] = _parse_value(value.strip())
-    return name.strip(), params
+    items = [p.strip() for p in rest.split(",") if p.strip()]
+    return name.strip(), parse_assignments(items, option=f"{option} (write key=value, as in sigmoid:k=32)")
 
 
 def make_schedule(spec: ScheduleSpec, *, option: str = "schedule") -> NamedSchedule:
@@ -74,10 +69,3 @@ def describe_parameters_error(name: str, schedule_class: type[Schedule], error: 
         else:
             problems.append(f"{field}: {item['msg']}")
     return f"schedule {name!r}: {'; '.join(problems)}. Parameters of {name!r}: {valid}"
-
-
-def _parse_value(text: str) -> Any:
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError:
-        return text
