@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import tomllib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -124,7 +125,7 @@ def config_error(error: ValidationError) -> str:
 def resolve_paths(value: Any, base: Path) -> Any:
     """Make every ``Path`` field of a (nested) model absolute, relative to ``base``."""
     if isinstance(value, Path):
-        return value if value.is_absolute() else (base / value)
+        return Path(os.path.normpath(base / value.expanduser()))
     if isinstance(value, list):
         return [resolve_paths(v, base) for v in value]
     if isinstance(value, BaseModel):
