@@ -191,3 +191,35 @@ def test_the_real_minilm_fine_tunes_for_a_few_steps(fixtures, tmp_path):
         label_set=CONLL2003, output_dir=tmp_path, seed=0)
     assert summary["epochs"][1]["loss"] < summary["epochs"][0]["loss"]
     assert summary["scores"]["word"]["micro"]["support"] == 6
+
+
+@pytest.mark.slow
+def test_two_processes_through_torchrun(tiny_bert, fixtures, tmp_path):
+    """Data-parallel training as on several GPUs, here two CPU processes (gloo) launched by torchrun."""
+    import os
+    import subprocess
+    import sys
+
+    config = tmp_path / "train.toml"
+    config.write_text(f"""
+output = "run"
+schedule = "all"
+[data]
+distilled = ["{fixtures / 'mini.conll'}"]
+original = ["{fixtures / 'mini.conll'}"]
+test = "{fixtures / 'mini.conll'}"
+[training]
+encoder = "{tiny_bert}"
+epochs = 2
+batch_size = 1
+progress = false
+""")
+    command = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "-m", "nerdistill", "train",
+               str(config)]
+    env = dict(os.environ, NERDISTILL_LOAD_PLUGINS="", OMP_NUM_THREADS="1")
+    result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    log = [json.loads(line) for line in (tmp_path / "run" / "train_log.jsonl").read_text().splitlines()]
+    assert [e["windows"] for e in log] == [8, 8] and [e["steps"] for e in log] == [4, 4]  # 8 batches shared by 2
+    assert result.stdout.count("\nmodel: ") == 1  # only the main process evaluates and reports
+    assert (tmp_path / "run" / "model" / "model.safetensors").exists()

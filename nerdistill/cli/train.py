@@ -44,6 +44,8 @@ def train(config_file: Path) -> None:
         test=read_sentences(config.data.test, label_set=label_set) if config.data.test else None,
         label_set=label_set, output_dir=config.output, seed=config.seed, mix_mode=config.mix_mode,
         subword=config.subword_scores)
+    if summary.get("main_process") is False:
+        return  # another process of a multi-process run: the main one reports
     if "scores" in summary:
         click.echo(scores_text(summary["scores"]))
     click.echo(f"model: {summary['model']}\nreport: {config.output / 'report.json'}")

@@ -35,6 +35,8 @@ class TrainingResult:
     model_dir: Path
     log: list[dict[str, Any]]
     resumed_from_epoch: int | None
+    #: False in the other processes of a multi-process (multi-GPU) run: they neither save nor evaluate
+    main_process: bool = True
 
 
 class Trainer(Configured):

@@ -34,6 +34,8 @@ def train_and_evaluate(*, trainer: Trainer, schedule: NamedSchedule, distilled: 
                        original_size=len(original), mode=mix_mode, seed=seed)
     result = trainer.train(distilled=distilled, original=original, mixer=mixer, label_set=label_set,
                            output_dir=output_dir, seed=seed)
+    if not result.main_process:
+        return {"schedule": schedule.label, "model": str(result.model_dir), "epochs": result.log, "main_process": False}
     summary: dict[str, Any] = {"schedule": schedule.label, "mix_mode": mix_mode, "seed": seed,
                                "model": str(result.model_dir), "epochs": result.log,
                                "train_seconds": round(sum(e["seconds"] for e in result.log), 2)}

@@ -8,6 +8,12 @@ epochs; ``lr_decay = 0.95`` multiplies the learning rate by 0.95 after each epoc
 After each epoch the model, optimizer and random state are saved (``checkpoint.pt``, atomically), so a
 stopped run resumes from its last finished epoch. The final model and tokenizer go to ``model/``,
 loadable with ``from_pretrained`` alone.
+
+Several GPUs (or CPU processes) are used through accelerate, not code of our own: launched by
+``accelerate launch`` or ``torchrun`` (``WORLD_SIZE`` > 1), the trainer wraps model and optimizer with
+``accelerate.Accelerator`` (distributed data parallel), each process trains on an equal share of every
+epoch's batches (the last ones wrap around so no process waits for another), and only the main process
+writes checkpoints and the model.
 """
 
 from __future__ import annotations
@@ -71,7 +77,8 @@ class TokenClassificationTrainer(Trainer):
         output_dir.mkdir(parents=True, exist_ok=True)
         if o.threads:
             torch.set_num_threads(o.threads)
-        device = _device(o.device)
+        accelerator = _accelerator()
+        device = accelerator.device if accelerator else _device(o.device)
         labels = label_set.tags
         label_ids = {label: i for i, label in enumerate(labels)}
         tokenizer = load_tokenizer(o.encoder)
@@ -87,14 +94,26 @@ class TokenClassificationTrainer(Trainer):
             log.info("already trained with these data and settings: %s", finished)
             return TrainingResult(finished, _read_log(output_dir), o.epochs)
         start_epoch, history = self._resume(output_dir, fingerprint, model, optimizer, device)
+        main = accelerator is None or accelerator.is_main_process
+        if accelerator is not None:
+            model, optimizer = accelerator.prepare(model, optimizer)
         for epoch in range(start_epoch, o.epochs):
-            history.append(self._train_epoch(epoch, mixer, windows, model, optimizer, tokenizer, device, seed))
-            self._checkpoint(output_dir, fingerprint, epoch, model, optimizer, history)
-        model_dir = self._save_final(output_dir, model, tokenizer, label_set, fingerprint)
-        (output_dir / CHECKPOINT).unlink(missing_ok=True)  # the final model supersedes it
-        return TrainingResult(model_dir, history, start_epoch or None)
+            history.append(self._train_epoch(epoch, mixer, windows, model, optimizer, tokenizer, device, seed,
+                                             accelerator))
+            if main:
+                self._checkpoint(output_dir, fingerprint, epoch, _unwrapped(model, accelerator), optimizer, history)
+            if accelerator is not None:
+                accelerator.wait_for_everyone()
+        model_dir = output_dir / "model"
+        if main:
+            self._save_final(output_dir, _unwrapped(model, accelerator), tokenizer, label_set, fingerprint)
+            (output_dir / CHECKPOINT).unlink(missing_ok=True)  # the final model supersedes it
+        if accelerator is not None:
+            accelerator.wait_for_everyone()
+        return TrainingResult(model_dir, history, start_epoch or None, main_process=main)
 
-    def _train_epoch(self, epoch, mixer, windows, model, optimizer, tokenizer, device, seed) -> dict[str, Any]:
+    def _train_epoch(self, epoch, mixer, windows, model, optimizer, tokenizer, device, seed,
+                     accelerator=None) -> dict[str, Any]:
         import torch
 
         o = self.options
@@ -107,6 +126,8 @@ class TokenClassificationTrainer(Trainer):
                  for window in windows[example.source][example.index]]
         rng = random.Random(f"nerdistill-batches:{seed}:{epoch}")
         batches = training_batches(items, o.batch_size, rng, o.group_by_length)
+        if accelerator is not None:
+            batches = _share(batches, accelerator.process_index, accelerator.num_processes)
         model.train()
         total_loss, steps = 0.0, 0
         bar = _bar(len(batches), f"epoch {epoch + 1}/{o.epochs}", o.progress)
@@ -121,9 +142,14 @@ class TokenClassificationTrainer(Trainer):
             counted = (labels != IGNORED).float()
             loss = (token_loss * counted * weights[:, None]).sum() / counted.sum().clamp(min=1)
             optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            if o.max_grad_norm:
-                torch.nn.utils.clip_grad_norm_(model.parameters(), o.max_grad_norm)
+            if accelerator is not None:
+                accelerator.backward(loss)
+                if o.max_grad_norm:
+                    accelerator.clip_grad_norm_(model.parameters(), o.max_grad_norm)
+            else:
+                loss.backward()
+                if o.max_grad_norm:
+                    torch.nn.utils.clip_grad_norm_(model.parameters(), o.max_grad_norm)
             optimizer.step()
             total_loss += loss.item()
             steps += 1
@@ -251,6 +277,28 @@ def _windows_by_sentence(windows, count: int) -> list[list]:
     for window in windows:
         grouped[window.sentence].append(window)
     return grouped
+
+
+def _accelerator():
+    """An ``accelerate.Accelerator`` when launched as one of several processes, else None."""
+    if int(os.environ.get("WORLD_SIZE", "1")) <= 1:
+        return None
+    import torch
+    from accelerate import Accelerator
+
+    return Accelerator(cpu=not torch.cuda.is_available())
+
+
+def _share(batches: list, rank: int, world: int) -> list:
+    """This process's batches: every ``world``-th, the list first wrapped round to a multiple of ``world``."""
+    if not batches:
+        return batches
+    padded = batches + batches[: (-len(batches)) % world]
+    return padded[rank::world]
+
+
+def _unwrapped(model, accelerator):
+    return accelerator.unwrap_model(model) if accelerator is not None else model
 
 
 def _adamw(model, learning_rate: float, weight_decay: float, fused: bool):
