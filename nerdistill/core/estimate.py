@@ -13,8 +13,9 @@ from nerdistill.core.llm import import_litellm
 from nerdistill.core.runner import AnnotationJob
 from nerdistill.core.sentence import Sentence
 
-#: completion tokens per call, by strategy; measured with Qwen2.5-Coder-1.5B on CoNLL sentences
-COMPLETION_TOKENS = {"standard": 30, "cot": 160}
+#: completion tokens per call, by strategy, as measured with Qwen2.5-Coder-1.5B on CoNLL sentences
+#: (benchmarks/annotation.py: 30 and 169); other models will differ
+COMPLETION_TOKENS = {"standard": 30, "cot": 170}
 
 
 def estimate(job: AnnotationJob, sentences: list[Sentence], completion_tokens: int | None = None) -> dict[str, Any]:
