@@ -138,22 +138,29 @@ def test_seqeval_figures_by_hand():
     assert strict["types"]["ORG"]["precision"] == 0.0  # strict IOB2: I-ORG starts nothing
 
 
-def test_train_predict_and_evaluate_through_the_cli(tiny_bert, fixtures, tmp_path, run_cli):
+def write_train_config(tmp_path, fixtures, tiny_bert, *, schedule: str, batch_size: int):
+    """A `nerdistill train` config on the mini fixture (distilled, original and test alike), 2 epochs."""
     config = tmp_path / "train.toml"
+    mini = fixtures / "mini.conll"
     config.write_text(f"""
 output = "run"
 seed = 1
-schedule = "simple_mix"
+schedule = "{schedule}"
 [data]
-distilled = ["{fixtures / 'mini.conll'}"]
-original = ["{fixtures / 'mini.conll'}"]
-test = "{fixtures / 'mini.conll'}"
+distilled = ["{mini}"]
+original = ["{mini}"]
+test = "{mini}"
 [training]
 encoder = "{tiny_bert}"
 epochs = 2
-batch_size = 2
+batch_size = {batch_size}
 progress = false
 """)
+    return config
+
+
+def test_train_predict_and_evaluate_through_the_cli(tiny_bert, fixtures, tmp_path, run_cli):
+    config = write_train_config(tmp_path, fixtures, tiny_bert, schedule="simple_mix", batch_size=2)
     result = run_cli("train", config)
     assert result.exit_code == 0, result.output
     assert "word level" in result.output and "subword level" in result.output
@@ -200,20 +207,7 @@ def test_two_processes_through_torchrun(tiny_bert, fixtures, tmp_path):
     import subprocess
     import sys
 
-    config = tmp_path / "train.toml"
-    config.write_text(f"""
-output = "run"
-schedule = "all"
-[data]
-distilled = ["{fixtures / 'mini.conll'}"]
-original = ["{fixtures / 'mini.conll'}"]
-test = "{fixtures / 'mini.conll'}"
-[training]
-encoder = "{tiny_bert}"
-epochs = 2
-batch_size = 1
-progress = false
-""")
+    config = write_train_config(tmp_path, fixtures, tiny_bert, schedule="all", batch_size=1)
     command = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "-m", "nerdistill", "train",
                str(config)]
     env = dict(os.environ, NERDISTILL_LOAD_PLUGINS="", OMP_NUM_THREADS="1")
