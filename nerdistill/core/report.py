@@ -145,6 +145,7 @@ def plot(collected: dict[str, Any], run_dir: Path) -> list[Path]:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     written = []
     aggregates = collected["aggregates"]
@@ -171,6 +172,7 @@ def plot(collected: dict[str, Any], run_dir: Path) -> list[Path]:
             axes.plot(range(len(row["weights"])), [w[0] for w in row["weights"]], marker="o", markersize=3,
                       label=row["schedule"])
         axes.set_xlabel("epoch t")
+        axes.xaxis.set_major_locator(MaxNLocator(integer=True))
         axes.set_ylabel("weight of distilled data $w_0$")
         axes.set_ylim(-0.05, 1.05)
         axes.grid(alpha=0.3)

@@ -13,6 +13,7 @@ def plot_schedules(schedules: list[NamedSchedule], epochs: int, output: str | Pa
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     figure, axes = plt.subplots(figsize=(7, 4.2), dpi=120)
     epochs_axis = list(range(epochs))
@@ -20,6 +21,7 @@ def plot_schedules(schedules: list[NamedSchedule], epochs: int, output: str | Pa
         axes.plot(epochs_axis, [w for w, _ in named.schedule.curve(epochs)], marker="o", markersize=3,
                   label=named.label)
     axes.set_xlabel("epoch t")
+    axes.xaxis.set_major_locator(MaxNLocator(integer=True))
     axes.set_ylabel("weight of distilled data $w_0$")
     axes.set_title(f"Mixing schedules over {epochs} epochs")
     axes.set_ylim(-0.05, 1.05)
