@@ -183,13 +183,10 @@ def classify_call_error(error: BaseException) -> Exception:
 def _is_validation_error(error: BaseException) -> bool:
     import json
 
+    from instructor.core import ResponseParsingError
+    from instructor.core import ValidationError as InstructorValidationError
     from pydantic import ValidationError
 
-    try:
-        from instructor.core import ResponseParsingError
-        from instructor.core import ValidationError as InstructorValidationError
-    except ImportError:  # pragma: no cover - older instructor
-        ResponseParsingError = InstructorValidationError = ValidationError  # noqa: N806
     return isinstance(error, (ValidationError, json.JSONDecodeError, ValueError, InstructorValidationError,
                               ResponseParsingError))
 

@@ -13,13 +13,13 @@
 from __future__ import annotations
 
 import random
-import sys
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
 
 from nerdistill.core.annotation import Outcome, Request, TransportError, Usage, apply_alignment, build_request
+from nerdistill.core.progress import progress_bar
 from nerdistill.core.provider import Provider
 from nerdistill.core.sentence import Sentence
 from nerdistill.core.store import AnnotationStore, request_key
@@ -115,7 +115,7 @@ class AnnotationJob:
         if not pending:
             return
         workers = max(1, min(self.concurrency, self.provider.max_concurrency or self.concurrency, len(pending)))
-        bar = _progress_bar(len(pending), self.progress)
+        bar = progress_bar(len(pending), "annotating", "sentence", self.progress)
         queue = iter(pending)
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="annotate") as pool:
             running: dict[Future, int] = {}
@@ -162,10 +162,3 @@ class AnnotationJob:
                 time.sleep(self.retry.delay(attempt, error.retry_after))
         raise AssertionError("unreachable")
 
-
-def _progress_bar(total: int, wanted: bool | None):
-    if wanted is False or (wanted is None and not sys.stderr.isatty()):
-        return None
-    from tqdm import tqdm
-
-    return tqdm(total=total, desc="annotating", unit="sentence", file=sys.stderr, dynamic_ncols=True)

@@ -23,7 +23,6 @@ import json
 import logging
 import os
 import random
-import sys
 import time
 from pathlib import Path
 from typing import Any, Literal
@@ -33,6 +32,7 @@ from pydantic import Field
 from nerdistill.core.errors import NerdistillError
 from nerdistill.core.files import atomic_write
 from nerdistill.core.labels import LabelSet
+from nerdistill.core.progress import progress_bar
 from nerdistill.core.sentence import Sentence
 from nerdistill.core.tags import repair_iob2
 from nerdistill.core.trainer import MODEL_CARD, Trainer, TrainerOptions, TrainingResult, read_model_card
@@ -130,7 +130,7 @@ class TokenClassificationTrainer(Trainer):
             batches = _share(batches, accelerator.process_index, accelerator.num_processes)
         model.train()
         total_loss, steps = 0.0, 0
-        bar = _bar(len(batches), f"epoch {epoch + 1}/{o.epochs}", o.progress)
+        bar = progress_bar(len(batches), f"epoch {epoch + 1}/{o.epochs}", "batch", o.progress, leave=False)
         for batch in batches:
             input_ids, attention, labels = (t.to(device) for t in collate(
                 [w for w, _ in batch], tokenizer.pad_token_id, o.padding, o.max_length))
@@ -332,10 +332,3 @@ def _seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
     os.environ.setdefault("PYTHONHASHSEED", str(seed))
 
-
-def _bar(total: int, description: str, wanted: bool | None):
-    if wanted is False or (wanted is None and not sys.stderr.isatty()):
-        return None
-    from tqdm import tqdm
-
-    return tqdm(total=total, desc=description, unit="batch", file=sys.stderr, dynamic_ncols=True, leave=False)
