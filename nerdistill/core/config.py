@@ -85,8 +85,14 @@ class Configured:
             raise NerdistillError(f"{self.kind} {name!r}: {describe_validation_error(error)}") from None
 
 
-def load_config(path: str | Path, model: type[Model]) -> Model:
-    """Read a TOML config into ``model``, resolving relative paths against the file's folder."""
+def load_config(path: str | Path, model: type[Model], *, _extending: tuple[Path, ...] = ()) -> Model:
+    """Read a TOML config into ``model``, resolving relative paths against the file's folder.
+
+    ``extends = "other.toml"`` starts from another config of the same kind, so a sweep that differs from
+    another in a few keys states only those (its paths stay relative to its own folder). The extending
+    file's top-level tables merge key by key into the other's; any other value it gives, a nested
+    table such as ``[annotation.provider_options]`` included, replaces the other's whole.
+    """
     path = Path(path)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -94,11 +100,32 @@ def load_config(path: str | Path, model: type[Model]) -> Model:
         raise NerdistillError("no such config file", path=path) from None
     except tomllib.TOMLDecodeError as error:
         raise NerdistillError(f"not valid TOML: {error}", path=path) from None
+    if "extends" in data:
+        data = _merged(_extended(path, data.pop("extends"), model, _extending), data)
     try:
         config = model.model_validate(data, context={"base": path.parent.resolve()})
     except ValidationError as error:
         raise NerdistillError(config_error(error), path=path) from None
     return resolve_paths(config, path.parent.resolve())
+
+
+def _extended(path: Path, extends: Any, model: type[Model], extending: tuple[Path, ...]) -> dict[str, Any]:
+    """The config ``path`` extends, validated on its own and with its paths made absolute."""
+    if not isinstance(extends, str):
+        raise NerdistillError("extends: give the path of another config file", path=path)
+    chain = (*extending, path.resolve())
+    parent = Path(os.path.normpath(path.parent.resolve() / extends))
+    if parent in chain:
+        raise NerdistillError(f"extends: {extends} leads back to a file already extending it", path=path)
+    return load_config(parent, model, _extending=chain).model_dump()
+
+
+def _merged(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in override.items():
+        both_tables = isinstance(value, dict) and isinstance(base.get(key), dict)
+        merged[key] = {**base[key], **value} if both_tables else value
+    return merged
 
 
 @contextlib.contextmanager
