@@ -166,6 +166,19 @@ def test_the_shipped_configs_are_valid():
     assert len(nerdistill.load_run_config(ROOT / "examples" / "paper_phase3.toml").all_groups()) == 15
 
 
+def test_the_reproduction_configs_are_valid():
+    configs = {p.stem: nerdistill.load_run_config(p) for p in (ROOT / "reproduction").glob("*.toml")}
+    assert set(configs) == {"phase1_local", "phase2_local", "phase3_local", "phase2_oracle", "phase3_oracle"}
+    for teacher in ("local", "oracle"):
+        phase2, phase3 = configs[f"phase2_{teacher}"], configs[f"phase3_{teacher}"]
+        assert [g.name for g in phase2.all_groups()] == ["A", "B", "C", "D", "E"]
+        assert len(phase3.all_groups()) == 8 and phase3.distill == phase2.distill
+        assert phase2.seeds == phase3.seeds == [0, 1, 2]
+    local_conll = configs["phase2_local"].distill[0]
+    assert (local_conll.sample, local_conll.seed, local_conll.strategy) == (1000, 2, "cot")  # phase 1's sentences
+    assert configs["phase2_oracle"].annotation.provider == "oracle-noise"
+
+
 def test_report_command_on_a_run_folder(tmp_path, tiny_bert, run_cli):
     with FakeOpenAIServer() as server:
         config = write_config(tmp_path, server.url, tiny_bert)
