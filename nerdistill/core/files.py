@@ -42,9 +42,23 @@ def read_text(path: str | Path, *, allow_empty: bool = False) -> str:
     return text.removeprefix("\ufeff")
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+# read once: os.umask can only be read by setting it, which would race with threads writing files
+UMASK = _umask()
+
+
 @contextlib.contextmanager
 def atomic_write(path: str | Path, mode: str = "w") -> Iterator[IO]:
-    """Write to a temporary file beside ``path`` and move it into place only when the block succeeds."""
+    """Write to a temporary file beside ``path`` and move it into place only when the block succeeds.
+
+    The file gets the permissions of an ordinary new file (0o666 less the umask), not the owner-only
+    ones of a temporary file, so outputs can be shared and published as they are.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
@@ -53,6 +67,7 @@ def atomic_write(path: str | Path, mode: str = "w") -> Iterator[IO]:
             yield stream
             stream.flush()
             os.fsync(stream.fileno())
+        os.chmod(temporary, 0o666 & ~UMASK)
         os.replace(temporary, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):

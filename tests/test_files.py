@@ -1,0 +1,24 @@
+"""Atomic writes: all or nothing, with an ordinary file's permissions."""
+
+import os
+import stat
+
+import pytest
+
+from nerdistill.core.files import UMASK, atomic_write
+
+
+def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path):
+    target = tmp_path / "out.jsonl"
+    target.write_text("old\n")
+    with pytest.raises(RuntimeError), atomic_write(target) as stream:
+        stream.write("half of the new")
+        raise RuntimeError("killed half-way")
+    assert target.read_text() == "old\n"
+    assert os.listdir(tmp_path) == ["out.jsonl"]
+
+
+def test_a_written_file_has_an_ordinary_files_permissions(tmp_path):
+    with atomic_write(tmp_path / "out.jsonl") as stream:
+        stream.write("{}\n")
+    assert stat.S_IMODE((tmp_path / "out.jsonl").stat().st_mode) == 0o666 & ~UMASK != 0o600
