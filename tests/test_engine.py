@@ -192,3 +192,12 @@ def test_report_command_on_a_run_folder(tmp_path, tiny_bert, run_cli):
     assert result.exit_code == 0 and "## Trained models" in result.output
     collected = json.loads(run_cli("report", tmp_path / "run", "--json").output)
     assert len(collected["models"]) == 2
+
+
+def test_models_are_planned_seed_by_seed(tmp_path):
+    from nerdistill.core.engine import Engine
+
+    config = nerdistill.load_run_config(write_config(tmp_path, "http://127.0.0.1:9", "unused-encoder"))
+    planned = [(m.seed, m.group.name, m.decay) for m in Engine(config).planned_models()]
+    assert planned == [(seed, group, decay) for seed in (0, 1) for group in ("pure_original", "simple_mix")
+                       for decay in (None, 0.9)]

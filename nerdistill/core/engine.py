@@ -8,7 +8,7 @@ Stages and what they leave in the run folder:
    (``annotations.sqlite``): a re-run makes no call. Out: ``distilled/<name>.jsonl`` (and
    ``.failures.jsonl``), ``distilled/<name>.summary.json`` (calls, cache hits, tokens, cost) and, where
    the input has gold tags, ``distilled/<name>.quality.json`` (the paper's table 1).
-3. ``train``: every group x learning-rate decay x seed, one model each under
+3. ``train``: every group x learning-rate decay x seed (seed by seed), one model each under
    ``models/<group>/<decay>/seed-<n>/``. Every mixer is built before the first model trains, so an
    epoch left without data is an error before any work. A finished model is skipped, a stopped one
    resumes from its last epoch.
@@ -225,9 +225,12 @@ class Engine:
 
     # --- 3. train ------------------------------------------------------------------------------------------
     def planned_models(self) -> list[PlannedModel]:
-        return [PlannedModel(group, make_schedule(group.schedule, option=f"group {group.name!r} schedule"),
-                             None if decay == "none" else float(decay), seed)
-                for group in self.config.all_groups() for decay in self.config.lr_decay for seed in self.config.seeds]
+        """Every group x decay x seed, seed by seed: a sweep stopped half-way has compared every group
+        on the first seeds, rather than one group on all of them."""
+        groups = self.config.all_groups()
+        schedules = {g.name: make_schedule(g.schedule, option=f"group {g.name!r} schedule") for g in groups}
+        return [PlannedModel(group, schedules[group.name], None if decay == "none" else float(decay), seed)
+                for seed in self.config.seeds for group in groups for decay in self.config.lr_decay]
 
     def distilled(self, group: GroupConfig) -> list[Sentence]:
         names = group.distilled if group.distilled is not None else [d.name for d in self.config.distill]
