@@ -56,7 +56,8 @@ def _dry_run(engine: Engine) -> None:
 @click.argument("run_dir", metavar="RUN_DIR", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--title", default=None, help="Title of the report (default: the folder's name).")
 @click.option("--json", "as_json", is_flag=True, help="Print the collected results as JSON.")
-def report(run_dir: Path, title: str | None, as_json: bool) -> None:
+@click.option("--paper", is_flag=True, help="Set the paper's published figures beside this run's (tables 1 to 3).")
+def report(run_dir: Path, title: str | None, as_json: bool, paper: bool) -> None:
     """Write RUN_DIR/report.md, report.json and plots from whatever the run folder holds, and print it."""
-    written = write_report(run_dir, title)
+    written = write_report(run_dir, title, paper=paper)
     click.echo(json.dumps(collect(run_dir), indent=2) if as_json else written["text"])

@@ -274,7 +274,7 @@ class Engine:
     def stage_report(self) -> dict[str, Any]:
         from nerdistill.core.report import write_report
 
-        return write_report(self.run_dir, title=self.config.name)
+        return write_report(self.run_dir, title=self.config.name, paper=self.config.compare_with_paper)
 
 
 def result_row(model: PlannedModel, summary: dict[str, Any]) -> dict[str, Any]:

@@ -7,6 +7,9 @@
   paper-style subword level beside it; F1 per type.
 - Plots: F1 per group with error bars, and the distilled weight per epoch of each group (figure 3).
 - Wall time per stage.
+- With ``paper=True`` (``compare_with_paper`` in a run config, ``--paper`` on ``nerdistill report``),
+  the published figures of arXiv 2402.09282 beside ours: GPT-4's table 1 row under each source of the
+  same strategy, and the paper's F1 beside each group of its tables 2 (by group name) and 3 (by schedule).
 
 Everything is read from the folder, so ``nerdistill report RUN_DIR`` works on any run, finished or not.
 """
@@ -21,6 +24,7 @@ from typing import Any
 
 from nerdistill.core.errors import NerdistillError
 from nerdistill.core.files import atomic_write
+from nerdistill.core.paper import TABLE1, TABLE1_AVERAGE_F1, published_f1
 from nerdistill.core.tables import format_table
 
 TYPES = ("LOC", "ORG", "PER", "MISC")
@@ -68,19 +72,19 @@ def _mean_sd(name: str, values: list[float]) -> dict[str, float]:
     return {name: statistics.fmean(values), f"{name}_sd": statistics.stdev(values) if len(values) > 1 else 0.0}
 
 
-def markdown(collected: dict[str, Any], title: str) -> str:
+def markdown(collected: dict[str, Any], title: str, *, paper: bool = False) -> str:
     lines = [f"# {title}", ""]
     if collected["annotation"]:
         lines += ["## Annotation", "", _annotation_table(collected["annotation"]), ""]
         quality = {n: a["quality"] for n, a in collected["annotation"].items() if a["quality"]}
         if quality:
-            lines += ["### Annotation quality against gold (entity level, conlleval)", "", _quality_table(quality), ""]
+            lines += ["### Annotation quality against gold (entity level, conlleval)", "", _quality_table(quality, paper), ""]
     if collected["aggregates"]:
         lines += ["## Trained models", "",
                   "Micro F1 on the test set, mean ± standard deviation over seeds. Word level is the standard "
                   "(conlleval-compatible) figure; subword level copies each word's tag onto its word pieces, as "
                   "the paper's supports imply, and is given only to set beside the paper's numbers.", "",
-                  _models_table(collected["aggregates"]), "", "### F1 per type (word level, mean over seeds)", "",
+                  _models_table(collected["aggregates"], paper), "", "### F1 per type (word level, mean over seeds)", "",
                   _types_table(collected["aggregates"]), ""]
     if collected["stage_seconds"]:
         lines += ["## Wall time per stage", "", _md(["stage", "seconds"],
@@ -99,17 +103,26 @@ def _annotation_table(annotation: dict[str, Any]) -> str:
                 "tokens", "cost ($)", "seconds"], rows)
 
 
-def _quality_table(quality: dict[str, Any]) -> str:
+def _quality_table(quality: dict[str, Any], paper: bool) -> str:
     rows = []
     for name, q in quality.items():
-        per_type = [f"{q['types'][t]['precision']:.2f} / {q['types'][t]['recall']:.2f} / {q['types'][t]['f1']:.2f}"
-                    if t in q["types"] else "-" for t in TYPES]
-        rows.append((name, f"{q['micro']['precision']:.2f} / {q['micro']['recall']:.2f} / {q['micro']['f1']:.2f}",
-                     f"{q['macro']['f1']:.2f}", f"{q['weighted']['f1']:.2f}", *per_type))
+        per_type = [_prf(*(q["types"][t][k] for k in ("precision", "recall", "f1"))) if t in q["types"] else "-"
+                    for t in TYPES]
+        rows.append((name, _prf(*(q["micro"][k] for k in ("precision", "recall", "f1"))), f"{q['macro']['f1']:.2f}",
+                     f"{q['weighted']['f1']:.2f}", *per_type))
+        published = TABLE1.get(q.get("strategy", "")) if paper else None
+        if published:
+            averages = TABLE1_AVERAGE_F1[q["strategy"]]
+            rows.append((f"paper: GPT-4 {q['strategy']}", _prf(*published["micro"]), f"{averages['macro']:.2f}",
+                         f"{averages['weighted']:.2f}", *(_prf(*published[t]) for t in TYPES)))
     return _md(["source", "micro P / R / F1", "macro F1", "weighted F1", *(f"{t} P / R / F1" for t in TYPES)], rows)
 
 
-def _models_table(aggregates: list[dict[str, Any]]) -> str:
+def _prf(precision: float, recall: float, f1: float) -> str:
+    return f"{precision:.2f} / {recall:.2f} / {f1:.2f}"
+
+
+def _models_table(aggregates: list[dict[str, Any]], paper: bool) -> str:
     by_group: dict[str, dict[Any, dict[str, Any]]] = defaultdict(dict)
     for record in aggregates:
         by_group[record["group"]][record["decay"]] = record
@@ -117,7 +130,7 @@ def _models_table(aggregates: list[dict[str, Any]]) -> str:
     headers = ["group", "schedule"]
     for decay in decays:
         label = decay_label(decay)
-        headers += [f"F1 {label}", f"subword F1 {label}"]
+        headers += [f"F1 {label}", f"subword F1 {label}"] + ([f"paper F1 {label}"] if paper else [])
     rows = []
     for group, records in by_group.items():
         row = [group, next(iter(records.values()))["schedule"]]
@@ -125,6 +138,9 @@ def _models_table(aggregates: list[dict[str, Any]]) -> str:
             r = records.get(decay)
             row += [f"{r['f1']:.3f} ± {r['f1_sd']:.3f} (n={r['seeds']})" if r else "-",
                     f"{r['subword_f1']:.3f} ± {r['subword_f1_sd']:.3f}" if r and "subword_f1" in r else "-"]
+            if paper:
+                published = published_f1(group, row[1], decay)
+                row.append("-" if published is None else f"{published:.3f}")
         rows.append(row)
     return _md(headers, rows)
 
@@ -194,10 +210,10 @@ def _save(figure, path: Path) -> Path:
     return path
 
 
-def write_report(run_dir: Path, title: str | None = None) -> dict[str, Any]:
+def write_report(run_dir: Path, title: str | None = None, *, paper: bool = False) -> dict[str, Any]:
     run_dir = Path(run_dir)
     collected = collect(run_dir)
-    text = markdown(collected, title or run_dir.name)
+    text = markdown(collected, title or run_dir.name, paper=paper)
     with atomic_write(run_dir / "report.md") as stream:
         stream.write(text)
     with atomic_write(run_dir / "report.json") as stream:

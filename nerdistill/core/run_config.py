@@ -84,6 +84,8 @@ class RunConfig(Section):
     seeds: list[int] = Field(default_factory=lambda: [0])
     mix_mode: Literal["sample", "loss"] = "sample"
     subword_scores: bool = True
+    compare_with_paper: bool = Field(False, description="set arXiv 2402.09282's published figures beside "
+                                                        "this run's in the report")
 
     @model_validator(mode="after")
     def _consistent(self) -> "RunConfig":

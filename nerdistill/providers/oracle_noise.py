@@ -24,13 +24,14 @@ from typing import Any
 from pydantic import Field
 
 from nerdistill.core.annotation import Outcome, Request
+from nerdistill.core.paper import TABLE1
 from nerdistill.core.provider import Provider, ProviderOptions
 from nerdistill.core.sentence import Sentence
 from nerdistill.core.tags import Span
 
 # GPT-4 chain of thought on CoNLL-2003 (arXiv 2402.09282, table 1)
-GPT4_COT_PRECISION = {"LOC": 0.81, "ORG": 0.77, "PER": 0.95, "MISC": 0.23}
-GPT4_COT_RECALL = {"LOC": 0.88, "ORG": 0.76, "PER": 0.96, "MISC": 0.52}
+GPT4_COT_PRECISION = {t: scores[0] for t, scores in TABLE1["cot"].items() if t != "micro"}
+GPT4_COT_RECALL = {t: scores[1] for t, scores in TABLE1["cot"].items() if t != "micro"}
 
 
 class OracleNoiseOptions(ProviderOptions):

@@ -1,0 +1,45 @@
+"""Reports beside the paper: the published figures sit next to the run's where the paper has them."""
+
+from nerdistill.core.paper import TABLE1, published_f1
+from nerdistill.core.report import aggregate, markdown
+
+
+def row(group, schedule, seed, f1, decay=None):
+    return {"group": group, "schedule": schedule, "distilled": None, "decay": decay, "seed": seed, "f1": f1,
+            "subword_f1": f1 + 0.01, "types": {"PER": f1}, "train_seconds": 1.0, "weights": [[1, 0], [0, 1]]}
+
+
+def quality(strategy):
+    scores = {"precision": 0.5, "recall": 0.25, "f1": 1 / 3}
+    return {"micro": scores, "macro": scores, "weighted": scores, "types": {"PER": scores}, "strategy": strategy}
+
+
+def collected():
+    rows = [row("E", "simple_mix", 0, 0.8), row("E", "simple_mix", 1, 0.9), row("sigmoid:k=8", "sigmoid:k=8", 0, 0.7),
+            row("mine", "cosine", 0, 0.6, decay=0.5)]
+    summary = {"provider": "local", "model": "m", "strategy": "cot", "version": "v", "sentences": 1, "called": 1,
+               "cached": 0, "failed": 0, "written": 1, "prompt_tokens": 1, "completion_tokens": 1, "cost": 0.0,
+               "seconds": 1.0}
+    return {"models": rows, "aggregates": aggregate(rows), "stage_seconds": {},
+            "annotation": {"conll": {"summary": summary, "quality": quality("cot")},
+                           "custom": {"summary": summary, "quality": quality("my-strategy")}}}
+
+
+def test_the_paper_columns_appear_only_when_asked_for():
+    plain, beside = markdown(collected(), "run"), markdown(collected(), "run", paper=True)
+    assert "paper F1" not in plain and "paper: GPT-4" not in plain
+    lines = beside.splitlines()
+    assert "| paper: GPT-4 cot | 0.67 / 0.82 / 0.73 | 0.72 | 0.77 | 0.81 / 0.88 / 0.84 |" in beside
+    assert sum("paper: GPT-4" in line for line in lines) == 1  # no published row for a strategy of one's own
+    e_row = next(line for line in lines if line.startswith("| E |"))
+    assert e_row.endswith("| 0.850 ± 0.071 (n=2) | 0.860 ± 0.071 | 0.869 | - | - | - |")
+    assert next(line for line in lines if line.startswith("| sigmoid:k=8 |")).split(" | ")[4] == "0.847"
+    assert next(line for line in lines if line.startswith("| mine |")).endswith("| 0.600 ± 0.000 (n=1) | 0.610 ± 0.000 | - |")
+
+
+def test_published_f1_by_group_then_schedule_and_decay():
+    assert published_f1("D", "simple_mix", None) == 0.859      # phase 2 by group: D, not simple mix's 0.869
+    assert published_f1("simple_mix", "simple_mix", 0.95) == 0.869
+    assert published_f1("x", "power:n=2", 0.95) == 0.852
+    assert published_f1("x", "power:n=2", 0.9) is None and published_f1("x", "step:at=0.5", None) is None
+    assert TABLE1["standard"]["MISC"] == (0.13, 0.43, 0.20)
