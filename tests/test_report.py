@@ -6,7 +6,8 @@ from nerdistill.core.report import aggregate, markdown
 
 def row(group, schedule, seed, f1, decay=None):
     return {"group": group, "schedule": schedule, "distilled": None, "decay": decay, "seed": seed, "f1": f1,
-            "subword_f1": f1 + 0.01, "types": {"PER": f1}, "train_seconds": 1.0, "weights": [[1, 0], [0, 1]]}
+            "subword_f1": f1 + 0.01, "types": {"PER": f1}, "train_seconds": 1.0, "weights": [[1, 0], [0, 1]],
+            "devices": ["cpu (2 threads)"] if group != "mine" else []}
 
 
 def quality(strategy):
@@ -43,3 +44,8 @@ def test_published_f1_by_group_then_schedule_and_decay():
     assert published_f1("x", "power:n=2", 0.95) == 0.852
     assert published_f1("x", "power:n=2", 0.9) is None and published_f1("x", "step:at=0.5", None) is None
     assert TABLE1["standard"]["MISC"] == (0.13, 0.43, 0.20)
+
+
+def test_the_report_says_where_the_models_were_trained():
+    text = markdown(collected(), "run")
+    assert "| cpu (2 threads) | 3 | 1 | 3 |" in text and "| not recorded | 1 | 1 | 1 |" in text

@@ -68,11 +68,15 @@ def test_train_end_to_end_and_load_with_transformers_alone(tiny_bert, data, tmp_
 
 
 def test_learning_rate_decay_per_epoch(tiny_bert, data, tmp_path):
+    import torch
+
     distilled, original = data
     summary = train_and_evaluate(trainer=trainer(tiny_bert, lr_decay=0.95), schedule=make_schedule("all"),
                                  distilled=distilled, original=original, test=None, label_set=CONLL2003,
                                  output_dir=tmp_path, seed=0)
     assert [e["lr"] for e in summary["epochs"]] == pytest.approx([1e-3, 0.95e-3, 0.9025e-3])
+    threads = torch.get_num_threads()
+    assert {e["device"] for e in summary["epochs"]} == {f"cpu ({threads} thread{'s' if threads > 1 else ''})"}
 
 
 def test_a_stopped_run_resumes_from_its_last_epoch_and_ends_where_a_whole_run_ends(tiny_bert, data, tmp_path,
@@ -215,5 +219,6 @@ def test_two_processes_through_torchrun(tiny_bert, fixtures, tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
     log = [json.loads(line) for line in (tmp_path / "run" / "train_log.jsonl").read_text().splitlines()]
     assert [e["windows"] for e in log] == [8, 8] and [e["steps"] for e in log] == [4, 4]  # 8 batches shared by 2
+    assert {e["device"] for e in log} == {"cpu (1 thread) x 2 processes"}
     assert result.stdout.count("\nmodel: ") == 1  # only the main process evaluates and reports
     assert (tmp_path / "run" / "model" / "model.safetensors").exists()

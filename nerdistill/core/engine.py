@@ -282,6 +282,7 @@ def result_row(model: PlannedModel, summary: dict[str, Any]) -> dict[str, Any]:
     row = {"group": model.group.name, "schedule": model.schedule.label, "distilled": model.group.distilled,
            "decay": model.decay, "seed": model.seed, "f1": word["micro"]["f1"],
            "types": {t: f["f1"] for t, f in word["types"].items()}, "train_seconds": summary["train_seconds"],
+           "devices": sorted({e["device"] for e in summary["epochs"] if "device" in e}),
            "weights": [[e["distilled_weight"], e["original_weight"]] for e in summary["epochs"]]}
     if "subword" in summary["scores"]:
         row["subword_f1"] = summary["scores"]["subword"]["micro"]["f1"]

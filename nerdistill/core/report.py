@@ -6,7 +6,8 @@
   standard deviation over seeds, without and with learning-rate decay, word level first and the
   paper-style subword level beside it; F1 per type.
 - Plots: F1 per group with error bars, and the distilled weight per epoch of each group (figure 3).
-- Wall time per stage.
+- Where the models were trained (the device of each epoch is in its training log), and the wall time
+  per stage.
 - With ``paper=True`` (``compare_with_paper`` in a run config, ``--paper`` on ``nerdistill report``),
   the published figures of arXiv 2402.09282 beside ours: GPT-4's table 1 row under each source of the
   same strategy, and the paper's F1 beside each group of its tables 2 (by group name) and 3 (by schedule).
@@ -85,7 +86,8 @@ def markdown(collected: dict[str, Any], title: str, *, paper: bool = False) -> s
                   "(conlleval-compatible) figure; subword level copies each word's tag onto its word pieces, as "
                   "the paper's supports imply, and is given only to set beside the paper's numbers.", "",
                   _models_table(collected["aggregates"], paper), "", "### F1 per type (word level, mean over seeds)", "",
-                  _types_table(collected["aggregates"]), ""]
+                  _types_table(collected["aggregates"]), "", "### Where the models were trained", "",
+                  _devices_table(collected["models"]), ""]
     if collected["stage_seconds"]:
         lines += ["## Wall time per stage", "", _md(["stage", "seconds"],
                                                     [(k, f"{v:.1f}") for k, v in collected["stage_seconds"].items()]), ""]
@@ -149,6 +151,14 @@ def _types_table(aggregates: list[dict[str, Any]]) -> str:
     rows = [(r["group"], "no" if r["decay"] is None else f"{r['decay']:g}",
              *(f"{r['types'][t]:.3f}" if t in r["types"] else "-" for t in TYPES)) for r in aggregates]
     return _md(["group", "decay", *TYPES], rows)
+
+
+def _devices_table(models: list[dict[str, Any]]) -> str:
+    by_devices: dict[str, list[float]] = defaultdict(list)
+    for model in models:
+        by_devices[" + ".join(model.get("devices") or ["not recorded"])].append(model["train_seconds"])
+    return _md(["device", "models", "training seconds (mean)", "training seconds (total)"],
+               [(d, len(t), f"{statistics.fmean(t):.0f}", f"{sum(t):.0f}") for d, t in by_devices.items()])
 
 
 def _md(headers: list[str], rows: list) -> str:

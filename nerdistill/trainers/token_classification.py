@@ -161,7 +161,7 @@ class TokenClassificationTrainer(Trainer):
         entry = {"epoch": epoch, "distilled": plan.distilled_count, "original": plan.original_count,
                  "distilled_weight": round(plan.distilled_weight, 6), "original_weight": round(plan.original_weight, 6),
                  "windows": len(items), "steps": steps, "loss": total_loss / max(steps, 1), "lr": learning_rate,
-                 "seconds": round(time.monotonic() - started, 3)}
+                 "seconds": round(time.monotonic() - started, 3), "device": _device_name(device, accelerator)}
         log.info("epoch %d/%d: %d distilled + %d original, loss %.4f, lr %.2e, %.1f s", epoch + 1, o.epochs,
                  plan.distilled_count, plan.original_count, entry["loss"], learning_rate, entry["seconds"])
         return entry
@@ -311,6 +311,19 @@ def _adamw(model, learning_rate: float, weight_decay: float, fused: bool):
         except (RuntimeError, TypeError):  # an older torch or a device without the fused kernel
             pass
     return torch.optim.AdamW(model.parameters(), lr=learning_rate, weight_decay=weight_decay)
+
+
+def _device_name(device, accelerator) -> str:
+    """What an epoch ran on, kept in the training log so reports say where each model was trained."""
+    import torch
+
+    if device.type == "cuda":
+        name = f"cuda ({torch.cuda.get_device_name(device)})"
+    else:
+        threads = torch.get_num_threads()
+        name = f"{device.type} ({threads} thread{'s' if threads > 1 else ''})"
+    processes = accelerator.num_processes if accelerator is not None else 1
+    return name if processes == 1 else f"{name} x {processes} processes"
 
 
 def _device(wanted: str):
