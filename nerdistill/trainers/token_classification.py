@@ -62,6 +62,10 @@ class TokenClassificationOptions(TrainerOptions):
     progress: bool | None = Field(None, description="a progress bar (default: only on a terminal)")
 
 
+# options that do not change the trained weights: changing them must not make a finished model train again
+NOT_IN_FINGERPRINT = {"progress", "threads", "device", "eval_batch_size"}
+
+
 class TokenClassificationTrainer(Trainer):
     options_model = TokenClassificationOptions
     description = "Fine-tunes a transformers encoder (BERT family) for token classification, first-subword labels."
@@ -167,7 +171,7 @@ class TokenClassificationTrainer(Trainer):
         return entry
 
     def _fingerprint(self, distilled, original, mixer, labels, seed) -> str:
-        material = json.dumps({"options": self.options.model_dump(mode="json", exclude={"progress", "threads", "device"}),
+        material = json.dumps({"options": self.options.model_dump(mode="json", exclude=NOT_IN_FINGERPRINT),
                                "distilled": [s.tokens + (s.tags or ()) for s in distilled],
                                "original": [s.tokens + (s.tags or ()) for s in original],
                                "schedule": mixer.schedule.label, "mode": mixer.mode, "mix_seed": mixer.seed,
