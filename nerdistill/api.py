@@ -48,14 +48,15 @@ def load_run_config(path: str | Path) -> RunConfig:
 
 
 def run(config: RunConfig | str | Path, *, stages: tuple[str, ...] | None = None,
-        progress: bool | None = None) -> RunResults:
-    """Run a config's stages (all by default); finished work is never redone."""
+        progress: bool | None = None, shard: tuple[int, int] | None = None) -> RunResults:
+    """Run a config's stages (all by default); finished work is never redone. ``shard = (i, n)``: train
+    only this process's share of the models (see :class:`~nerdistill.core.engine.Engine`)."""
     from nerdistill.core.engine import STAGES, Engine
     from nerdistill.core.report import collect
 
     source = None if isinstance(config, RunConfig) else Path(config)
     config = config if isinstance(config, RunConfig) else load_run_config(config)
-    engine = Engine(config, progress=progress)
+    engine = Engine(config, progress=progress, shard=shard)
     if source is not None:
         with errors_in(source):
             outputs = engine.run(stages or STAGES)

@@ -7,6 +7,7 @@ import pytest
 
 import nerdistill
 from nerdistill.core.errors import NerdistillError
+from nerdistill.core.formats import read_sentences, write_sentences
 from nerdistill.trainers import token_classification
 from tests.fake_openai import FakeOpenAIServer
 from tests.tiny_bert import build_tiny_bert
@@ -201,3 +202,21 @@ def test_models_are_planned_seed_by_seed(tmp_path):
     planned = [(m.seed, m.group.name, m.decay) for m in Engine(config).planned_models()]
     assert planned == [(seed, group, decay) for seed in (0, 1) for group in ("pure_original", "simple_mix")
                        for decay in (None, 0.9)]
+
+
+def test_shards_share_the_models_of_a_sweep(tmp_path, monkeypatch, run_cli):
+    from nerdistill.core import engine as engine_module
+
+    config_file = write_config(tmp_path, "http://127.0.0.1:9", "unused-encoder")
+    config = nerdistill.load_run_config(config_file)
+    write_sentences(read_sentences(SAMPLES / "to-annotate.conll")[:6], config.output / "distilled" / "conll.jsonl")
+    trained = []
+    monkeypatch.setattr(engine_module, "train_and_evaluate", lambda **kw: trained.append(kw["output_dir"]) or {})
+    monkeypatch.setattr(engine_module, "result_row", lambda model, summary: {})
+    planned = [m.folder(config.output) for m in engine_module.Engine(config).planned_models()]
+    for index in range(3):
+        engine_module.Engine(config, shard=(index, 3)).stage_train()
+    assert sorted(trained) == sorted(planned) and len(trained) == len(set(trained)) == 8
+    with pytest.raises(NerdistillError, match="run the data and annotate stages once first"):
+        engine_module.Engine(config, shard=(0, 3)).run(("annotate", "train"))
+    assert "give I/N with 0 <= I < N" in run_cli("run", config_file, "--shard", "3/3").output

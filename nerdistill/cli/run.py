@@ -21,11 +21,15 @@ from nerdistill.core.tables import format_table
               help="Run only these stages (repeatable); by default all, in order.")
 @click.option("--dry-run", is_flag=True, help="Show the data, the annotation cost estimate and the planned models.")
 @click.option("--quiet", is_flag=True, help="Only errors and the final summary.")
-def run(config_file: Path, stages: tuple[str, ...], dry_run: bool, quiet: bool) -> None:
+@click.option("--shard", metavar="I/N", callback=lambda ctx, param, value: _shard(value),
+              help="Train only every N-th model from the I-th (0-based), so N processes share a sweep.")
+def run(config_file: Path, stages: tuple[str, ...], dry_run: bool, quiet: bool,
+        shard: tuple[int, int] | None) -> None:
     """Run CONFIG: sample the data, annotate (cached), train every group x decay x seed, evaluate, report.
 
     Finished work is never redone: a re-run makes no LLM call and trains nothing already trained, and a
-    stopped run picks up where it stopped.
+    stopped run picks up where it stopped. N processes started with --shard 0/N .. N-1/N train a sweep
+    together (then run --stage report once).
     """
     logging.basicConfig(level=logging.WARNING if quiet else logging.INFO, format="%(message)s")
     config = load_run_config(config_file)
@@ -33,11 +37,20 @@ def run(config_file: Path, stages: tuple[str, ...], dry_run: bool, quiet: bool) 
         with errors_in(config_file):
             _dry_run(Engine(config, progress=False))
         return
-    results = run_config(config_file, stages=stages or None, progress=None if not quiet else False)
+    results = run_config(config_file, stages=stages or None, progress=None if not quiet else False, shard=shard)
     if results.aggregates:
         click.echo(terminal_summary(results.report))
     if "report" in results.stages:
         click.echo(f"report: {results.stages['report']['markdown']}")
+
+
+def _shard(value: str | None) -> tuple[int, int] | None:
+    if value is None:
+        return None
+    index, _, count = value.partition("/")
+    if not (index.isdigit() and count.isdigit() and int(index) < int(count)):
+        raise click.BadParameter(f"{value!r}: give I/N with 0 <= I < N, e.g. 0/4", param_hint="--shard")
+    return int(index), int(count)
 
 
 def _dry_run(engine: Engine) -> None:

@@ -67,8 +67,13 @@ class PlannedModel:
 class Engine:
     """Runs one :class:`RunConfig`; each stage can also be run alone."""
 
-    def __init__(self, config: RunConfig, *, progress: bool | None = None):
+    def __init__(self, config: RunConfig, *, progress: bool | None = None, shard: tuple[int, int] | None = None):
+        """``shard = (i, n)`` trains only every n-th planned model from the i-th, so that n processes (on
+        one large GPU, or many cores) share a sweep; each model has its own folder, so they never clash."""
+        if shard is not None and not 0 <= shard[0] < shard[1]:
+            raise NerdistillError(f"shard {shard[0]}/{shard[1]}: give I/N with 0 <= I < N, e.g. 0/4")
         self.config = config
+        self.shard = shard
         self.run_dir = config.output
         self.progress = progress
         self.label_set = config.label_set
@@ -81,6 +86,9 @@ class Engine:
         unknown = set(stages) - set(STAGES)
         if unknown:
             raise NerdistillError(f"unknown stage(s) {sorted(unknown)}; the stages are {', '.join(STAGES)}")
+        if self.shard and set(stages) - {"train", "report"}:
+            raise NerdistillError("a shard trains a share of the models only: run the data and annotate stages "
+                                  "once first, then each shard with --stage train")
         self.check()
         self.run_dir.mkdir(parents=True, exist_ok=True)
         results: dict[str, Any] = {}
@@ -251,9 +259,10 @@ class Engine:
             EpochMixer(model.schedule, epochs=trainers[model.decay].options.epochs,
                        distilled_size=len(data[model.group.name]), original_size=len(self.original()),
                        mode=self.config.mix_mode, seed=model.seed)
+        mine = planned[self.shard[0]::self.shard[1]] if self.shard else planned
         rows = []
-        for number, model in enumerate(planned, start=1):
-            log.info("[%d/%d] %s, %s, seed %d", number, len(planned), model.group.name, model.decay_label, model.seed)
+        for number, model in enumerate(mine, start=1):
+            log.info("[%d/%d] %s, %s, seed %d", number, len(mine), model.group.name, model.decay_label, model.seed)
             trainer = trainers[model.decay]
             summary = train_and_evaluate(
                 trainer=trainer, schedule=model.schedule, distilled=data[model.group.name], original=self.original(),
