@@ -222,3 +222,14 @@ def test_two_processes_through_torchrun(tiny_bert, fixtures, tmp_path):
     assert {e["device"] for e in log} == {"cpu (1 thread) x 2 processes"}
     assert result.stdout.count("\nmodel: ") == 1  # only the main process evaluates and reports
     assert (tmp_path / "run" / "model" / "model.safetensors").exists()
+
+
+def test_a_packaged_encoder_is_found_in_nerdistill_home_first(tiny_bert, tmp_path, monkeypatch):
+    import shutil
+
+    from nerdistill.trainers.encoders import resolve_encoder
+
+    monkeypatch.setenv("NERDISTILL_HOME", str(tmp_path))
+    assert resolve_encoder("all-minilm-l6-v2") != str(tmp_path / "encoders" / "all-minilm-l6-v2")  # the package's
+    shutil.copytree(tiny_bert, tmp_path / "encoders" / "all-minilm-l6-v2")
+    assert resolve_encoder("All-MiniLM-L6-v2") == str(tmp_path / "encoders" / "all-minilm-l6-v2")

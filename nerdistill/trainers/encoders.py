@@ -4,6 +4,10 @@
 or a name from :data:`PACKAGED_ENCODERS`: encoders whose weights ship in a Python package (no hub is
 reachable here, nor in a closed network). The paper's ``bert-base-uncased`` is the documented
 default; on a machine without it, configs name ``all-minilm-l6-v2``.
+
+A packaged encoder's name is looked up in ``$NERDISTILL_HOME/encoders/<name>/`` before its package: a
+copy of the same files placed there serves a machine where the package cannot be installed (a GPU
+node that is lent without an index), and the configs, and so the models' fingerprints, stay the same.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import importlib
 from pathlib import Path
 
 from nerdistill.core.errors import NerdistillError
+from nerdistill.core.paths import nerdistill_home
 
 #: name -> (package that carries the weights, how to install it)
 PACKAGED_ENCODERS = {
@@ -22,11 +27,15 @@ PACKAGED_ENCODERS = {
 def resolve_encoder(encoder: str) -> str:
     """A path or hub id that ``from_pretrained`` can load without a network."""
     if encoder.lower() in PACKAGED_ENCODERS:
+        copy = nerdistill_home() / "encoders" / encoder.lower()
+        if (copy / "config.json").exists():
+            return str(copy)
         package, install = PACKAGED_ENCODERS[encoder.lower()]
         try:
             module = importlib.import_module(package)
         except ImportError:
-            raise NerdistillError(f"encoder {encoder!r} ships in a package that is not installed: {install}") from None
+            raise NerdistillError(f"encoder {encoder!r} ships in a package that is not installed: {install} "
+                                  f"(or copy its files to {copy})") from None
         return str(module.get_model_path())
     path = Path(encoder).expanduser()
     if path.exists():
