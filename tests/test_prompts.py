@@ -108,6 +108,21 @@ def test_similar_selection_picks_the_closest_examples():
     assert [s.id for s in FewShotSelector(pool, k=2).select(pool[0])] == ["1", "2"]
 
 
+def test_embedding_selection_finds_examples_of_the_same_kind_in_other_words():
+    """No word is shared with the query, so TF-IDF has nothing to go on; the sentence embedding has."""
+    texts = ["The striker scored twice before half-time .", "Shares of the bank fell 3 percent on Monday .",
+             "Heavy rain flooded villages overnight ."]
+    pool = [Sentence(id=str(i), tokens=tuple(t.split()), tags=tuple("O" for _ in t.split())) for i, t in enumerate(texts)]
+    queries = {"Stocks dropped sharply after trading ended": "1", "Goalkeeper saves penalty kick": "0",
+               "Storm winds damaged houses": "2"}
+    embedding = FewShotSelector(pool, k=1, selection="embedding")
+    tfidf = FewShotSelector(pool, k=1, selection="similar")
+    for query, expected in queries.items():
+        sentence = Sentence(id="q", tokens=tuple(query.split()))
+        assert [s.id for s in embedding.select(sentence)] == [expected], query
+    assert {tfidf.select(Sentence(id="q", tokens=tuple(q.split())))[0].id for q in queries} == {"0"}  # all ties
+
+
 def test_strategies_cli(run_cli):
     listed = json.loads(run_cli("strategies", "list", "--json").output)
     assert {r["name"] for r in listed} >= {"standard", "cot"}

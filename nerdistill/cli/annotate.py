@@ -17,6 +17,7 @@ from nerdistill.core.registry import registry
 from nerdistill.core.runner import AnnotationJob
 from nerdistill.core.store import AnnotationStore
 from nerdistill.core.tables import format_table
+from nerdistill.prompts.examples import SELECTIONS
 from nerdistill.prompts.strategy import StrategyOptions
 
 
@@ -31,7 +32,8 @@ from nerdistill.prompts.strategy import StrategyOptions
 @click.option("--strategy", default="standard", show_default=True, help="standard, cot, or a plugin's.")
 @click.option("--examples", default="builtin", show_default=True, help="'builtin', 'none' or a labelled file.")
 @click.option("-k", type=click.IntRange(min=0), default=4, show_default=True, help="Few-shot examples per sentence.")
-@click.option("--selection", type=click.Choice(["fixed", "similar"]), default="fixed", show_default=True)
+@click.option("--selection", type=click.Choice(SELECTIONS), default="fixed", show_default=True,
+              help="Few-shot examples: the first k, or per sentence the k most similar (TF-IDF or embedding).")
 @click.option("--on-invalid", type=click.Choice(["repair", "reask"]), default="repair", show_default=True,
               help="Drop unknown types and strings not in the sentence, or send the answer back.")
 @click.option("--max-retries", type=click.IntRange(min=0), default=2, show_default=True)

@@ -11,6 +11,7 @@ from nerdistill.core.labels import CONLL2003
 from nerdistill.core.registry import registry
 from nerdistill.core.sentence import Sentence
 from nerdistill.core.tokenizer import tokenize
+from nerdistill.prompts.examples import SELECTIONS
 from nerdistill.prompts.strategy import StrategyOptions
 
 
@@ -37,7 +38,8 @@ def list_strategies(as_json: bool) -> None:
 @click.option("--examples", default="builtin", show_default=True,
               help="Few-shot examples: 'builtin', 'none', or a labelled CoNLL/JSONL file.")
 @click.option("-k", type=click.IntRange(min=0), default=4, show_default=True, help="Examples per sentence.")
-@click.option("--selection", type=click.Choice(["fixed", "similar"]), default="fixed", show_default=True)
+@click.option("--selection", type=click.Choice(SELECTIONS), default="fixed", show_default=True,
+              help="Few-shot examples: the first k, or per sentence the k most similar (TF-IDF or embedding).")
 @click.option("--schema", is_flag=True, help="Also print the JSON schema the answer must follow.")
 @click.option("--json", "as_json", is_flag=True, help="Print the messages as JSON.")
 def show(name: str, sentence: str, examples: str, k: int, selection: str, schema: bool, as_json: bool) -> None:

@@ -3,8 +3,9 @@
 Examples come from the built-in set (four hand-written sentences for CoNLL-2003's types, with
 chain-of-thought reasoning) or from any gold file the config allows. Sentences of the run's test set
 are never used, and a sentence is never its own example. Selection is ``fixed`` (the first k, the same
-for every sentence) or ``similar``: per sentence, the k allowed examples most similar to it by TF-IDF
-cosine over words and word pairs, computed offline, as the paper's future work proposes.
+for every sentence), ``similar`` (per sentence, the k allowed examples most similar to it by TF-IDF
+cosine over words and word pairs) or ``embedding`` (the k nearest by the cosine of sentence embeddings,
+see :mod:`nerdistill.prompts.embeddings`), all computed offline, as the paper's future work proposes.
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ from nerdistill.core.formats import read_sentences
 from nerdistill.core.labels import CONLL2003, LabelSet
 from nerdistill.core.sentence import Sentence
 
-ExampleSelection = Literal["fixed", "similar"]
+ExampleSelection = Literal["fixed", "similar", "embedding"]
+SELECTIONS: tuple[str, ...] = ExampleSelection.__args__
+DEFAULT_EMBEDDER = "all-minilm-l6-v2"
 BUILTIN = "builtin"
 
 
@@ -46,22 +49,31 @@ class FewShotSelector:
     """Chooses the k examples shown before each sentence."""
 
     def __init__(self, pool: list[Sentence], *, k: int, selection: ExampleSelection = "fixed",
-                 forbidden: Iterable[Sentence] = ()):
+                 forbidden: Iterable[Sentence] = (), embedder: str = DEFAULT_EMBEDDER):
         forbidden_tokens = {s.tokens for s in forbidden}
         self.pool = [s for s in pool if s.tokens not in forbidden_tokens]
         self.k, self.selection = k, selection
-        self._vectorizer = self._matrix = None
-        if selection == "similar" and self.pool and k:
+        self._vectorize = self._matrix = None
+        if selection == "fixed" or not self.pool or not k:
+            return
+        texts = [s.text for s in self.pool]
+        if selection == "similar":
             from sklearn.feature_extraction.text import TfidfVectorizer
 
-            self._vectorizer = TfidfVectorizer(lowercase=True, ngram_range=(1, 2), sublinear_tf=True,
-                                               token_pattern=r"\S+")
-            self._matrix = self._vectorizer.fit_transform([s.text for s in self.pool])
+            vectorizer = TfidfVectorizer(lowercase=True, ngram_range=(1, 2), sublinear_tf=True, token_pattern=r"\S+")
+            self._matrix = vectorizer.fit_transform(texts).toarray()
+            self._vectorize = lambda text: vectorizer.transform([text]).toarray()[0]
+        else:
+            from nerdistill.prompts.embeddings import SentenceEmbedder
+
+            embed = SentenceEmbedder(embedder)
+            self._matrix = embed(texts)
+            self._vectorize = lambda text: embed([text])[0]
 
     def select(self, sentence: Sentence) -> list[Sentence]:
         candidates = [i for i, s in enumerate(self.pool) if s.tokens != sentence.tokens]
-        if self.selection == "fixed" or self._matrix is None:
+        if self._vectorize is None:
             return [self.pool[i] for i in candidates[: self.k]]
-        scores = (self._matrix @ self._vectorizer.transform([sentence.text]).T).toarray().ravel()
+        scores = self._matrix @ self._vectorize(sentence.text)
         ranked = sorted(candidates, key=lambda i: (-scores[i], i))[: self.k]
         return [self.pool[i] for i in ranked]

@@ -20,7 +20,7 @@ from nerdistill.core.errors import NerdistillError
 from nerdistill.core.labels import CONLL2003, LabelSet
 from nerdistill.core.sentence import Sentence
 from nerdistill.prompts import templates
-from nerdistill.prompts.examples import BUILTIN, ExampleSelection, FewShotSelector, load_examples
+from nerdistill.prompts.examples import BUILTIN, DEFAULT_EMBEDDER, ExampleSelection, FewShotSelector, load_examples
 from nerdistill.prompts.schemas import EntitiesBase, InvalidAnswerPolicy, entities_of
 
 
@@ -31,7 +31,9 @@ class StrategyOptions(BaseModel):
 
     examples: str = Field(BUILTIN, description="'builtin', 'none', or a labelled CoNLL/JSONL file")
     k: int = Field(4, ge=0, description="few-shot examples per sentence")
-    selection: ExampleSelection = "fixed"
+    selection: ExampleSelection = Field("fixed", description="'fixed' (the first k), 'similar' (TF-IDF) or "
+                                        "'embedding' (sentence embeddings), per sentence")
+    embedder: str = Field(DEFAULT_EMBEDDER, description="the encoder of selection = 'embedding'")
     on_invalid: InvalidAnswerPolicy = Field(
         "repair", description="'reask': an answer with unknown types or strings not in the sentence is "
         "sent back to the LLM; 'repair': those are dropped and counted")
@@ -62,7 +64,7 @@ class PromptStrategy:
             options.user_template or templates.USER, templates.USER_PLACEHOLDERS, "user_template")
         pool = [] if options.k == 0 or options.examples == "none" else load_examples(options.examples, label_set)
         self.selector = FewShotSelector(pool, k=options.k, selection=options.selection,
-                                        forbidden=forbidden_examples)
+                                        forbidden=forbidden_examples, embedder=options.embedder)
 
     def response_model(self) -> type[BaseModel]:
         raise NotImplementedError
