@@ -112,7 +112,8 @@ def test_embedding_selection_finds_examples_of_the_same_kind_in_other_words():
     """No word is shared with the query, so TF-IDF has nothing to go on; the sentence embedding has."""
     texts = ["The striker scored twice before half-time .", "Shares of the bank fell 3 percent on Monday .",
              "Heavy rain flooded villages overnight ."]
-    pool = [Sentence(id=str(i), tokens=tuple(t.split()), tags=tuple("O" for _ in t.split())) for i, t in enumerate(texts)]
+    pool = [Sentence(id=str(i), tokens=tuple(t.split()), tags=tuple("O" for _ in t.split()))
+            for i, t in enumerate(texts)]
     queries = {"Stocks dropped sharply after trading ended": "1", "Goalkeeper saves penalty kick": "0",
                "Storm winds damaged houses": "2"}
     embedding = FewShotSelector(pool, k=1, selection="embedding")

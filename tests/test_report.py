@@ -35,7 +35,8 @@ def test_the_paper_columns_appear_only_when_asked_for():
     e_row = next(line for line in lines if line.startswith("| E |"))
     assert e_row.endswith("| 0.850 ± 0.071 (n=2) | 0.860 ± 0.071 | 0.869 | - | - | - |")
     assert next(line for line in lines if line.startswith("| sigmoid:k=8 |")).split(" | ")[4] == "0.847"
-    assert next(line for line in lines if line.startswith("| mine |")).endswith("| 0.600 ± 0.000 (n=1) | 0.610 ± 0.000 | - |")
+    mine = next(line for line in lines if line.startswith("| mine |"))
+    assert mine.endswith("| 0.600 ± 0.000 (n=1) | 0.610 ± 0.000 | - |")
 
 
 def test_published_f1_by_group_then_schedule_and_decay():

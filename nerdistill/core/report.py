@@ -79,13 +79,15 @@ def markdown(collected: dict[str, Any], title: str, *, paper: bool = False) -> s
         lines += ["## Annotation", "", _annotation_table(collected["annotation"]), ""]
         quality = {n: a["quality"] for n, a in collected["annotation"].items() if a["quality"]}
         if quality:
-            lines += ["### Annotation quality against gold (entity level, conlleval)", "", _quality_table(quality, paper), ""]
+            lines += ["### Annotation quality against gold (entity level, conlleval)", "",
+                      _quality_table(quality, paper), ""]
     if collected["aggregates"]:
         lines += ["## Trained models", "",
                   "Micro F1 on the test set, mean ± standard deviation over seeds. Word level is the standard "
                   "(conlleval-compatible) figure; subword level copies each word's tag onto its word pieces, as "
                   "the paper's supports imply, and is given only to set beside the paper's numbers.", "",
-                  _models_table(collected["aggregates"], paper), "", "### F1 per type (word level, mean over seeds)", "",
+                  _models_table(collected["aggregates"], paper), "",
+                  "### F1 per type (word level, mean over seeds)", "",
                   _types_table(collected["aggregates"]), "", "### Where the models were trained", "",
                   _devices_table(collected["models"]), ""]
     if collected["stage_seconds"]:
