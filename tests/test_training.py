@@ -227,7 +227,7 @@ def test_two_processes_through_torchrun(tiny_bert, fixtures, tmp_path):
 def test_a_packaged_encoder_is_found_in_nerdistill_home_first(tiny_bert, tmp_path, monkeypatch):
     import shutil
 
-    from nerdistill.trainers.encoders import resolve_encoder
+    from nerdistill.core.encoders import resolve_encoder
 
     monkeypatch.setenv("NERDISTILL_HOME", str(tmp_path))
     assert resolve_encoder("all-minilm-l6-v2") != str(tmp_path / "encoders" / "all-minilm-l6-v2")  # the package's

@@ -29,6 +29,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
+from nerdistill.core.encoders import load_tokenizer, quiet_transformers
 from nerdistill.core.errors import NerdistillError
 from nerdistill.core.files import atomic_write
 from nerdistill.core.labels import LabelSet
@@ -36,7 +37,7 @@ from nerdistill.core.progress import progress_bar
 from nerdistill.core.sentence import Sentence
 from nerdistill.core.tags import repair_iob2
 from nerdistill.core.trainer import MODEL_CARD, Trainer, TrainerOptions, TrainingResult, read_model_card
-from nerdistill.trainers.encoders import load_encoder_for_tagging, load_tokenizer, quiet_transformers
+from nerdistill.trainers.encoders import load_encoder_for_tagging
 from nerdistill.trainers.features import IGNORED, Padding, collate, encode, training_batches
 
 log = logging.getLogger("nerdistill.training")
