@@ -220,3 +220,14 @@ def test_shards_share_the_models_of_a_sweep(tmp_path, monkeypatch, run_cli):
     with pytest.raises(NerdistillError, match="run the data and annotate stages once first"):
         engine_module.Engine(config, shard=(0, 3)).run(("annotate", "train"))
     assert "give I/N with 0 <= I < N" in run_cli("run", config_file, "--shard", "3/3").output
+
+
+def test_a_stop_says_how_to_carry_on(tmp_path, monkeypatch, run_cli):
+    from nerdistill.cli import run as run_module
+
+    def stopped(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(run_module, "run_config", stopped)
+    result = run_cli("run", write_config(tmp_path, "http://127.0.0.1:9", "unused-encoder"))
+    assert result.exit_code == 130 and "the same command carries on from there" in result.output

@@ -16,13 +16,17 @@ from nerdistill.core.errors import NerdistillError
 
 
 class NerdistillGroup(click.Group):
-    """A click group that turns user errors into clean messages."""
+    """A click group that turns user errors into clean messages, and a stop (Ctrl-C) into what to do next."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except NerdistillError as error:
             raise click.ClickException(str(error)) from None
+        except KeyboardInterrupt:
+            click.echo("\nstopped. Every answer and finished epoch so far is kept: the same command carries on "
+                       "from there.", err=True)
+            ctx.exit(130)
 
 
 @click.group(cls=NerdistillGroup, context_settings={"help_option_names": ["-h", "--help"]})
