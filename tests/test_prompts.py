@@ -108,6 +108,7 @@ def test_similar_selection_picks_the_closest_examples():
     assert [s.id for s in FewShotSelector(pool, k=2).select(pool[0])] == ["1", "2"]
 
 
+@pytest.mark.slow
 def test_embedding_selection_finds_examples_of_the_same_kind_in_other_words():
     """No word is shared with the query, so TF-IDF has nothing to go on; the sentence embedding has."""
     texts = ["The striker scored twice before half-time .", "Shares of the bank fell 3 percent on Monday .",
