@@ -231,3 +231,26 @@ def test_a_stop_says_how_to_carry_on(tmp_path, monkeypatch, run_cli):
     monkeypatch.setattr(run_module, "run_config", stopped)
     result = run_cli("run", write_config(tmp_path, "http://127.0.0.1:9", "unused-encoder"))
     assert result.exit_code == 130 and "the same command carries on from there" in result.output
+
+
+def test_a_result_counts_as_done_without_its_weights_while_data_and_settings_match(tmp_path, tiny_bert):
+    """As when models are trained on a lent GPU node and only their results come back."""
+    import shutil
+
+    with FakeOpenAIServer() as server:
+        config = write_config(tmp_path, server.url, tiny_bert)
+        config.write_text(config.read_text().replace("seeds = [0, 1]", "seeds = [0]").replace(
+            'lr_decay = ["none", 0.9]', 'lr_decay = ["none"]'))
+        first = nerdistill.run(config, progress=False)
+        for weights in (tmp_path / "run" / "models").glob("*/*/seed-*/model"):
+            shutil.rmtree(weights)
+        trained = []
+        real_epoch = token_classification.TokenClassificationTrainer._train_epoch
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(token_classification.TokenClassificationTrainer, "_train_epoch",
+                          lambda self, epoch, *rest: trained.append(epoch) or real_epoch(self, epoch, *rest))
+            again = nerdistill.run(config, progress=False)
+            assert trained == [] and again.models == first.models
+            config.write_text(config.read_text().replace("learning_rate = 1e-3", "learning_rate = 2e-3"))
+            nerdistill.run(config, progress=False)
+            assert trained == [0, 1, 0, 1]  # other settings: both models train again

@@ -19,6 +19,7 @@ Stages and what they leave in the run folder:
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import time
@@ -255,21 +256,29 @@ class Engine:
         planned = self.planned_models()
         trainers = {decay: self._trainer(decay) for decay in {m.decay for m in planned}}
         data = {p.group.name: self.distilled(p.group) for p in planned}
-        for model in planned:  # every mixer first: an empty epoch fails before any training
-            EpochMixer(model.schedule, epochs=trainers[model.decay].options.epochs,
-                       distilled_size=len(data[model.group.name]), original_size=len(self.original()),
-                       mode=self.config.mix_mode, seed=model.seed)
+        mixers = {model: EpochMixer(model.schedule, epochs=trainers[model.decay].options.epochs,
+                                    distilled_size=len(data[model.group.name]), original_size=len(self.original()),
+                                    mode=self.config.mix_mode, seed=model.seed)
+                  for model in planned}  # every mixer first: an empty epoch fails before any training
+        scored_on = {"test": sentences_digest(self.test()), "subword": self.config.subword_scores}
         mine = planned[self.shard[0]::self.shard[1]] if self.shard else planned
         rows = []
         for number, model in enumerate(mine, start=1):
             log.info("[%d/%d] %s, %s, seed %d", number, len(mine), model.group.name, model.decay_label, model.seed)
-            trainer = trainers[model.decay]
-            summary = train_and_evaluate(
-                trainer=trainer, schedule=model.schedule, distilled=data[model.group.name], original=self.original(),
-                test=self.test(), label_set=self.label_set, output_dir=model.folder(self.run_dir), seed=model.seed,
-                mix_mode=self.config.mix_mode, subword=self.config.subword_scores)
-            row = result_row(model, summary)
-            write_if_changed(model.folder(self.run_dir) / RESULT, json.dumps(row, indent=2))
+            trainer, folder = trainers[model.decay], model.folder(self.run_dir)
+            fingerprint = trainer.fingerprint(distilled=data[model.group.name], original=self.original(),
+                                              mixer=mixers[model], label_set=self.label_set, seed=model.seed)
+            row = _finished_row(folder, fingerprint, scored_on)
+            if row is None:
+                summary = train_and_evaluate(
+                    trainer=trainer, schedule=model.schedule, distilled=data[model.group.name],
+                    original=self.original(), test=self.test(), label_set=self.label_set, output_dir=folder,
+                    seed=model.seed, mix_mode=self.config.mix_mode, subword=self.config.subword_scores)
+                row = {**result_row(model, summary), "fingerprint": fingerprint, "scored_on": scored_on}
+            else:
+                log.info("already trained and scored: %s", folder / RESULT)
+            row.update(model_identity(model))  # a result copied from another group takes this one's name
+            write_if_changed(folder / RESULT, json.dumps(row, indent=2))
             rows.append(row)
         return rows
 
@@ -286,10 +295,29 @@ class Engine:
         return write_report(self.run_dir, title=self.config.name, paper=self.config.compare_with_paper)
 
 
+def _finished_row(folder: Path, fingerprint: str | None, scored_on: dict[str, Any]) -> dict[str, Any] | None:
+    """The result of a model trained with exactly these data and settings and scored on this test set, if
+    the folder has one: enough to skip it, even where the weights are elsewhere (trained on a GPU node)."""
+    path = folder / RESULT
+    if fingerprint is None or not path.exists():
+        return None
+    row = json.loads(path.read_text())
+    return row if row.get("fingerprint") == fingerprint and row.get("scored_on") == scored_on else None
+
+
+def sentences_digest(sentences: list[Sentence]) -> str:
+    material = json.dumps([[s.tokens, s.tags] for s in sentences])
+    return hashlib.sha256(material.encode()).hexdigest()
+
+
+def model_identity(model: PlannedModel) -> dict[str, Any]:
+    return {"group": model.group.name, "schedule": model.schedule.label, "distilled": model.group.distilled,
+            "decay": model.decay, "seed": model.seed}
+
+
 def result_row(model: PlannedModel, summary: dict[str, Any]) -> dict[str, Any]:
     word = summary["scores"]["word"]
-    row = {"group": model.group.name, "schedule": model.schedule.label, "distilled": model.group.distilled,
-           "decay": model.decay, "seed": model.seed, "f1": word["micro"]["f1"],
+    row = {**model_identity(model), "f1": word["micro"]["f1"],
            "types": {t: f["f1"] for t, f in word["types"].items()}, "train_seconds": summary["train_seconds"],
            "devices": sorted({e["device"] for e in summary["epochs"] if "device" in e}),
            "weights": [[e["distilled_weight"], e["original_weight"]] for e in summary["epochs"]]}

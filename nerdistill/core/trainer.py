@@ -50,6 +50,12 @@ class Trainer(Configured):
               output_dir: Path, seed: int) -> TrainingResult:
         raise NotImplementedError
 
+    def fingerprint(self, *, distilled: list[Sentence], original: list[Sentence], mixer: Any, label_set: LabelSet,
+                    seed: int) -> str | None:
+        """A digest of everything that determines the trained weights, or None where the trainer cannot tell
+        (its results are then never reused: a sweep trains such a model every time)."""
+        return None
+
     def predict(self, model_dir: Path, sentences: list[Sentence]) -> list[tuple[str, ...]]:
         raise NotImplementedError
 

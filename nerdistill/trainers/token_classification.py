@@ -171,6 +171,10 @@ class TokenClassificationTrainer(Trainer):
                  plan.distilled_count, plan.original_count, entry["loss"], learning_rate, entry["seconds"])
         return entry
 
+    def fingerprint(self, *, distilled: list[Sentence], original: list[Sentence], mixer: Any, label_set: LabelSet,
+                    seed: int) -> str:
+        return self._fingerprint(distilled, original, mixer, label_set.tags, seed)
+
     def _fingerprint(self, distilled, original, mixer, labels, seed) -> str:
         material = json.dumps({"options": self.options.model_dump(mode="json", exclude=NOT_IN_FINGERPRINT),
                                "distilled": [s.tokens + (s.tags or ()) for s in distilled],
