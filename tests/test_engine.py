@@ -208,6 +208,8 @@ def test_shards_share_the_models_of_a_sweep(tmp_path, monkeypatch, run_cli):
     from nerdistill.core import engine as engine_module
 
     config_file = write_config(tmp_path, "http://127.0.0.1:9", "unused-encoder")
+    with config_file.open("a") as stream:  # an explicit group too, with its list of sources (as in table 2)
+        stream.write('\n[[groups]]\nname = "D"\nschedule = "simple_mix"\ndistilled = ["conll"]\n')
     config = nerdistill.load_run_config(config_file)
     write_sentences(read_sentences(SAMPLES / "to-annotate.conll")[:6], config.output / "distilled" / "conll.jsonl")
     trained = []
@@ -216,7 +218,7 @@ def test_shards_share_the_models_of_a_sweep(tmp_path, monkeypatch, run_cli):
     planned = [m.folder(config.output) for m in engine_module.Engine(config).planned_models()]
     for index in range(3):
         engine_module.Engine(config, shard=(index, 3)).stage_train()
-    assert sorted(trained) == sorted(planned) and len(trained) == len(set(trained)) == 8
+    assert sorted(trained) == sorted(planned) and len(trained) == len(set(trained)) == 12
     with pytest.raises(NerdistillError, match="run the data and annotate stages once first"):
         engine_module.Engine(config, shard=(0, 3)).run(("annotate", "train"))
     assert "give I/N with 0 <= I < N" in run_cli("run", config_file, "--shard", "3/3").output

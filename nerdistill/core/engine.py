@@ -256,18 +256,19 @@ class Engine:
         planned = self.planned_models()
         trainers = {decay: self._trainer(decay) for decay in {m.decay for m in planned}}
         data = {p.group.name: self.distilled(p.group) for p in planned}
-        mixers = {model: EpochMixer(model.schedule, epochs=trainers[model.decay].options.epochs,
-                                    distilled_size=len(data[model.group.name]), original_size=len(self.original()),
-                                    mode=self.config.mix_mode, seed=model.seed)
-                  for model in planned}  # every mixer first: an empty epoch fails before any training
+        mixers = [EpochMixer(model.schedule, epochs=trainers[model.decay].options.epochs,
+                             distilled_size=len(data[model.group.name]), original_size=len(self.original()),
+                             mode=self.config.mix_mode, seed=model.seed)
+                  for model in planned]  # every mixer first: an empty epoch fails before any training
         scored_on = {"test": sentences_digest(self.test()), "subword": self.config.subword_scores}
-        mine = planned[self.shard[0]::self.shard[1]] if self.shard else planned
+        mine = list(range(len(planned)))[self.shard[0]::self.shard[1]] if self.shard else range(len(planned))
         rows = []
-        for number, model in enumerate(mine, start=1):
+        for number, index in enumerate(mine, start=1):
+            model, mixer = planned[index], mixers[index]
             log.info("[%d/%d] %s, %s, seed %d", number, len(mine), model.group.name, model.decay_label, model.seed)
             trainer, folder = trainers[model.decay], model.folder(self.run_dir)
             fingerprint = trainer.fingerprint(distilled=data[model.group.name], original=self.original(),
-                                              mixer=mixers[model], label_set=self.label_set, seed=model.seed)
+                                              mixer=mixer, label_set=self.label_set, seed=model.seed)
             row = _finished_row(folder, fingerprint, scored_on)
             if row is None:
                 summary = train_and_evaluate(
