@@ -261,7 +261,7 @@ class Engine:
                              mode=self.config.mix_mode, seed=model.seed)
                   for model in planned]  # every mixer first: an empty epoch fails before any training
         scored_on = {"test": sentences_digest(self.test()), "subword": self.config.subword_scores}
-        mine = list(range(len(planned)))[self.shard[0]::self.shard[1]] if self.shard else range(len(planned))
+        mine = range(len(planned))[self.shard[0]::self.shard[1]] if self.shard else range(len(planned))
         rows = []
         for number, index in enumerate(mine, start=1):
             model, mixer = planned[index], mixers[index]

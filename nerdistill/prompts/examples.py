@@ -53,7 +53,7 @@ class FewShotSelector:
         forbidden_tokens = {s.tokens for s in forbidden}
         self.pool = [s for s in pool if s.tokens not in forbidden_tokens]
         self.k, self.selection = k, selection
-        self._vectorize = self._matrix = None
+        self._scores = None  # sentence text -> a similarity per pool example
         if selection == "fixed" or not self.pool or not k:
             return
         texts = [s.text for s in self.pool]
@@ -61,19 +61,19 @@ class FewShotSelector:
             from sklearn.feature_extraction.text import TfidfVectorizer
 
             vectorizer = TfidfVectorizer(lowercase=True, ngram_range=(1, 2), sublinear_tf=True, token_pattern=r"\S+")
-            self._matrix = vectorizer.fit_transform(texts).toarray()
-            self._vectorize = lambda text: vectorizer.transform([text]).toarray()[0]
+            matrix = vectorizer.fit_transform(texts)  # sparse: a large example file stays small
+            self._scores = lambda text: (matrix @ vectorizer.transform([text]).T).toarray().ravel()
         else:
             from nerdistill.prompts.embeddings import SentenceEmbedder
 
             embed = SentenceEmbedder(embedder)
-            self._matrix = embed(texts)
-            self._vectorize = lambda text: embed([text])[0]
+            matrix = embed(texts)
+            self._scores = lambda text: matrix @ embed([text])[0]
 
     def select(self, sentence: Sentence) -> list[Sentence]:
         candidates = [i for i, s in enumerate(self.pool) if s.tokens != sentence.tokens]
-        if self._vectorize is None:
+        if self._scores is None:
             return [self.pool[i] for i in candidates[: self.k]]
-        scores = self._matrix @ self._vectorize(sentence.text)
+        scores = self._scores(sentence.text)
         ranked = sorted(candidates, key=lambda i: (-scores[i], i))[: self.k]
         return [self.pool[i] for i in ranked]
