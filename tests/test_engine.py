@@ -175,6 +175,7 @@ def test_the_reproduction_configs_are_valid():
         assert [g.name for g in phase2.all_groups()] == ["A", "B", "C", "D", "E"]
         assert len(phase3.all_groups()) == 8 and phase3.distill == phase2.distill
         assert phase2.seeds == phase3.seeds == [0, 1, 2]
+        assert phase3.reuse_models_from == [phase2.output]  # phase 3's simple mix is phase 2's group E
     local_conll = configs["phase2_local"].distill[0]
     assert (local_conll.sample, local_conll.seed, local_conll.strategy) == (1000, 2, "cot")  # phase 1's sentences
     assert configs["phase2_oracle"].annotation.provider == "oracle-noise"
@@ -256,3 +257,32 @@ def test_a_result_counts_as_done_without_its_weights_while_data_and_settings_mat
             config.write_text(config.read_text().replace("learning_rate = 1e-3", "learning_rate = 2e-3"))
             nerdistill.run(config, progress=False)
             assert trained == [0, 1, 0, 1]  # other settings: both models train again
+
+
+def test_a_model_another_run_finished_is_taken_from_it_not_trained_again(tmp_path, tiny_bert, caplog):
+    """As phase 3's simple mix, which is phase 2's group E."""
+    import logging
+
+    with FakeOpenAIServer() as server:
+        first = write_config(tmp_path, server.url, tiny_bert)
+        first.write_text(first.read_text().replace("seeds = [0, 1]", "seeds = [0]").replace(
+            'lr_decay = ["none", 0.9]', 'lr_decay = ["none"]'))
+        nerdistill.run(first, progress=False)
+        second = tmp_path / "second.toml"
+        second.write_text(first.read_text().replace('output = "run"', 'output = "second"').replace(
+            'schedules = ["pure_original", "simple_mix"]',
+            'schedules = ["simple_mix", "pure_distilled"]\nreuse_models_from = ["run", "never-run"]'))
+        trained = []
+        real_train = token_classification.TokenClassificationTrainer.train
+        with pytest.MonkeyPatch.context() as patch, caplog.at_level(logging.WARNING, "nerdistill.engine"):
+            patch.setattr(token_classification.TokenClassificationTrainer, "train",
+                          lambda self, **kw: trained.append(kw["output_dir"].parts[-3]) or real_train(self, **kw))
+            results = nerdistill.run(second, progress=False)
+    assert trained == ["pure_distilled"]
+    assert "never-run has no trained models" in caplog.text
+    taken = next(m for m in results.models if m["group"] == "simple_mix")
+    source = tmp_path / "run" / "models" / "simple_mix" / "no-decay" / "seed-0"
+    assert taken["taken_from"] == str(source)
+    assert taken["f1"] == json.loads((source / "result.json").read_text())["f1"]
+    copied = tmp_path / "second" / "models" / "simple_mix" / "no-decay" / "seed-0" / "model" / "model.safetensors"
+    assert copied.stat().st_ino == (source / "model" / "model.safetensors").stat().st_ino  # linked, not copied

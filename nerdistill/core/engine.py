@@ -10,8 +10,8 @@ Stages and what they leave in the run folder:
    the input has gold tags, ``distilled/<name>.quality.json`` (the paper's table 1).
 3. ``train``: every group x learning-rate decay x seed (seed by seed), one model each under
    ``models/<group>/<decay>/seed-<n>/``. Every mixer is built before the first model trains, so an
-   epoch left without data is an error before any work. A finished model is skipped, a stopped one
-   resumes from its last epoch.
+   epoch left without data is an error before any work. A finished model is skipped (one finished in a
+   run named in ``reuse_models_from`` is copied from there), a stopped one resumes from its last epoch.
 4. ``report``: ``report.md``, ``report.json`` and plots, from whatever the folder holds.
 
 ``stages.jsonl`` records each stage's wall time.
@@ -34,6 +34,7 @@ from nerdistill.core.errors import NerdistillError
 from nerdistill.core.estimate import estimate
 from nerdistill.core.evaluation import pair_sentences, score_tags
 from nerdistill.core.files import atomic_write, write_if_changed
+from nerdistill.core.finished import RESULT, FinishedModels
 from nerdistill.core.formats import format_of, read_sentences, write_sentences
 from nerdistill.core.registry import registry
 from nerdistill.core.run_config import DistillSource, GroupConfig, RunConfig
@@ -47,7 +48,6 @@ from nerdistill.schedules.spec import NamedSchedule, make_schedule
 
 log = logging.getLogger("nerdistill.engine")
 STAGES = ("data", "annotate", "train", "report")
-RESULT = "result.json"
 
 
 @dataclass(frozen=True)
@@ -262,6 +262,7 @@ class Engine:
                   for model in planned]  # every mixer first: an empty epoch fails before any training
         scored_on = {"test": sentences_digest(self.test()), "subword": self.config.subword_scores}
         mine = range(len(planned))[self.shard[0]::self.shard[1]] if self.shard else range(len(planned))
+        finished = FinishedModels(self.config.reuse_models_from)
         rows = []
         for number, index in enumerate(mine, start=1):
             model, mixer = planned[index], mixers[index]
@@ -269,15 +270,13 @@ class Engine:
             trainer, folder = trainers[model.decay], model.folder(self.run_dir)
             fingerprint = trainer.fingerprint(distilled=data[model.group.name], original=self.original(),
                                               mixer=mixer, label_set=self.label_set, seed=model.seed)
-            row = _finished_row(folder, fingerprint, scored_on)
+            row = finished.result(folder, fingerprint, scored_on)
             if row is None:
                 summary = train_and_evaluate(
                     trainer=trainer, schedule=model.schedule, distilled=data[model.group.name],
                     original=self.original(), test=self.test(), label_set=self.label_set, output_dir=folder,
                     seed=model.seed, mix_mode=self.config.mix_mode, subword=self.config.subword_scores)
                 row = {**result_row(model, summary), "fingerprint": fingerprint, "scored_on": scored_on}
-            else:
-                log.info("already trained and scored: %s", folder / RESULT)
             row.update(model_identity(model))  # a result copied from another group takes this one's name
             write_if_changed(folder / RESULT, json.dumps(row, indent=2))
             rows.append(row)
@@ -294,16 +293,6 @@ class Engine:
         from nerdistill.core.report import write_report
 
         return write_report(self.run_dir, title=self.config.name, paper=self.config.compare_with_paper)
-
-
-def _finished_row(folder: Path, fingerprint: str | None, scored_on: dict[str, Any]) -> dict[str, Any] | None:
-    """The result of a model trained with exactly these data and settings and scored on this test set, if
-    the folder has one: enough to skip it, even where the weights are elsewhere (trained on a GPU node)."""
-    path = folder / RESULT
-    if fingerprint is None or not path.exists():
-        return None
-    row = json.loads(path.read_text())
-    return row if row.get("fingerprint") == fingerprint and row.get("scored_on") == scored_on else None
 
 
 def sentences_digest(sentences: list[Sentence]) -> str:

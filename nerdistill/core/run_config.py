@@ -8,7 +8,8 @@ Switching the provider, the model or a schedule is a one-line change. Sections:
   sample), read from a sentence file, or split from raw articles; each may override the strategy;
 - ``[annotation]``: provider and strategy, with their options;
 - ``[training]``: the trainer and its options;
-- ``groups`` or ``schedules``, ``lr_decay``, ``seeds``: what to train (their cross product).
+- ``groups`` or ``schedules``, ``lr_decay``, ``seeds``: what to train (their cross product);
+- ``reuse_models_from``: other runs whose identical models are taken rather than trained again.
 """
 
 from __future__ import annotations
@@ -84,6 +85,8 @@ class RunConfig(Section):
     seeds: list[int] = Field(default_factory=lambda: [0])
     mix_mode: Literal["sample", "loss"] = "sample"
     subword_scores: bool = True
+    reuse_models_from: list[Path] = Field(default_factory=list, description="other run folders whose finished "
+                                          "models, trained with the same data and settings, are taken, not retrained")
     compare_with_paper: bool = Field(False, description="set arXiv 2402.09282's published figures beside "
                                                         "this run's in the report")
 
