@@ -43,11 +43,13 @@ def _add_commands() -> None:
     from nerdistill.cli.plugins import plugins
     from nerdistill.cli.run import report, run
     from nerdistill.cli.schedules import schedules
+    from nerdistill.cli.store import store
     from nerdistill.cli.strategies import strategies
     from nerdistill.cli.train import evaluate_model_command, predict, train
     from nerdistill.core.plugins import plugin_host
 
-    for command in (annotate, data, evaluate, models, plugins, predict, report, run, schedules, strategies, train):
+    for command in (annotate, data, evaluate, models, plugins, predict, report, run, schedules, store, strategies,
+                    train):
         cli.add_command(command)
     evaluate.add_command(evaluate_model_command)
     plugin_host().manager.hook.register_commands(cli=cli)

@@ -12,8 +12,10 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+import statistics
 import threading
 import time
+from itertools import groupby
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +80,30 @@ class AnnotationStore:
     def count(self) -> int:
         with self.lock:
             return self.connection.execute("select count(*) from answers").fetchone()[0]
+
+    def statistics(self, *, pause_seconds: float = 300) -> list[dict[str, Any]]:
+        """Per provider, model and strategy: answers, valid and failed, tokens, cost, and the wall time the
+        answers took, as the sum of the gaps between consecutive answers less gaps over ``pause_seconds``
+        (the store keeps no start times, and a run resumed next day should not count the night)."""
+        with self.lock:
+            rows = self.connection.execute(
+                "select provider, model, strategy, status, created, json_extract(outcome, '$.usage') from answers"
+                " order by provider, model, strategy, created").fetchall()
+        summaries = []
+        for (provider, model, strategy), group in groupby(rows, key=lambda row: row[:3]):
+            group = list(group)
+            usage = [json.loads(row[5] or "{}") for row in group]
+            gaps = [b[4] - a[4] for a, b in zip(group, group[1:]) if b[4] - a[4] <= pause_seconds]
+            summaries.append({
+                "provider": provider, "model": model, "strategy": strategy, "answers": len(group),
+                "ok": sum(row[3] == "ok" for row in group), "failed": sum(row[3] == "failed" for row in group),
+                "prompt_tokens": sum(u.get("prompt_tokens", 0) for u in usage),
+                "completion_tokens": sum(u.get("completion_tokens", 0) for u in usage),
+                "cost": sum(u.get("cost", 0.0) for u in usage),
+                "wall_seconds": round(sum(gaps), 1),
+                "median_seconds": round(statistics.median(gaps), 2) if gaps else None,
+                "first": group[0][4], "last": group[-1][4]})
+        return summaries
 
     def close(self) -> None:
         self.connection.close()
