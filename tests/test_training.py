@@ -233,3 +233,9 @@ def test_a_packaged_encoder_is_found_in_nerdistill_home_first(tiny_bert, tmp_pat
     assert resolve_encoder("all-minilm-l6-v2") != str(tmp_path / "encoders" / "all-minilm-l6-v2")  # the package's
     shutil.copytree(tiny_bert, tmp_path / "encoders" / "all-minilm-l6-v2")
     assert resolve_encoder("All-MiniLM-L6-v2") == str(tmp_path / "encoders" / "all-minilm-l6-v2")
+
+
+def test_options_that_do_not_change_the_weights_stay_out_of_the_fingerprint():
+    options = token_classification.TokenClassificationOptions(encoder="x", threads=2, device="cpu")
+    every = set(type(options).model_fields)
+    assert every - set(options.affecting_weights()) == {"progress", "threads", "device", "eval_batch_size"}

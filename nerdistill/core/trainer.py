@@ -20,6 +20,8 @@ from nerdistill.core.labels import LabelSet
 from nerdistill.core.sentence import Sentence
 
 MODEL_CARD = "nerdistill.json"
+#: marks a trainer option that does not change the trained weights (see TrainerOptions.affecting_weights)
+NOT_AFFECTING_WEIGHTS = {"weights": False}
 
 
 class TrainerOptions(BaseModel):
@@ -28,6 +30,13 @@ class TrainerOptions(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     epochs: int = Field(20, ge=1)
+
+    def affecting_weights(self) -> dict[str, Any]:
+        """The options as JSON, less those marked ``Field(..., json_schema_extra=NOT_AFFECTING_WEIGHTS)``
+        (a progress bar, threads, the device): changing those must not make a finished model train again."""
+        kept = {name for name, field in type(self).model_fields.items()
+                if field.json_schema_extra != NOT_AFFECTING_WEIGHTS}
+        return self.model_dump(mode="json", include=kept)
 
 
 @dataclass(frozen=True)

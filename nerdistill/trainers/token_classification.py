@@ -36,7 +36,8 @@ from nerdistill.core.labels import LabelSet
 from nerdistill.core.progress import progress_bar
 from nerdistill.core.sentence import Sentence
 from nerdistill.core.tags import repair_iob2
-from nerdistill.core.trainer import MODEL_CARD, Trainer, TrainerOptions, TrainingResult, read_model_card
+from nerdistill.core.trainer import (MODEL_CARD, NOT_AFFECTING_WEIGHTS, Trainer, TrainerOptions, TrainingResult,
+                                     read_model_card)
 from nerdistill.trainers.encoders import load_encoder_for_tagging
 from nerdistill.trainers.features import IGNORED, Padding, collate, encode, training_batches
 
@@ -49,7 +50,7 @@ TRAIN_LOG = "train_log.jsonl"
 class TokenClassificationOptions(TrainerOptions):
     encoder: str = Field("bert-base-uncased", description="a folder, a cached hub id, or all-minilm-l6-v2")
     batch_size: int = Field(4, ge=1)
-    eval_batch_size: int = Field(2, ge=1)
+    eval_batch_size: int = Field(2, ge=1, json_schema_extra=NOT_AFFECTING_WEIGHTS)
     max_length: int = Field(128, ge=8)
     learning_rate: float = Field(1e-5, gt=0)
     lr_decay: float | None = Field(None, gt=0, le=1, description="multiply the learning rate by this after each epoch")
@@ -58,13 +59,12 @@ class TokenClassificationOptions(TrainerOptions):
     padding: Padding = Field("dynamic", description="'dynamic', or 'max_length' as the paper's protocol")
     group_by_length: bool = True
     fused_optimizer: bool = Field(True, description="fused AdamW where torch has it (much faster on CPU)")
-    device: str = Field("auto", description="'auto' (CUDA when there is one), 'cpu', 'cuda', 'cuda:1', ...")
-    threads: int | None = Field(None, ge=1, description="CPU threads for torch (default: torch's choice)")
-    progress: bool | None = Field(None, description="a progress bar (default: only on a terminal)")
-
-
-# options that do not change the trained weights: changing them must not make a finished model train again
-NOT_IN_FINGERPRINT = {"progress", "threads", "device", "eval_batch_size"}
+    device: str = Field("auto", description="'auto' (CUDA when there is one), 'cpu', 'cuda', 'cuda:1', ...",
+                        json_schema_extra=NOT_AFFECTING_WEIGHTS)
+    threads: int | None = Field(None, ge=1, description="CPU threads for torch (default: torch's choice)",
+                                json_schema_extra=NOT_AFFECTING_WEIGHTS)
+    progress: bool | None = Field(None, description="a progress bar (default: only on a terminal)",
+                                  json_schema_extra=NOT_AFFECTING_WEIGHTS)
 
 
 class TokenClassificationTrainer(Trainer):
@@ -176,7 +176,7 @@ class TokenClassificationTrainer(Trainer):
         return self._fingerprint(distilled, original, mixer, label_set.tags, seed)
 
     def _fingerprint(self, distilled, original, mixer, labels, seed) -> str:
-        material = json.dumps({"options": self.options.model_dump(mode="json", exclude=NOT_IN_FINGERPRINT),
+        material = json.dumps({"options": self.options.affecting_weights(),
                                "distilled": [s.tokens + (s.tags or ()) for s in distilled],
                                "original": [s.tokens + (s.tags or ()) for s in original],
                                "schedule": mixer.schedule.label, "mode": mixer.mode, "mix_seed": mixer.seed,
