@@ -259,7 +259,7 @@ def test_a_result_counts_as_done_without_its_weights_while_data_and_settings_mat
             assert trained == [0, 1, 0, 1]  # other settings: both models train again
 
 
-def test_a_model_another_run_finished_is_taken_from_it_not_trained_again(tmp_path, tiny_bert, caplog):
+def test_a_model_another_run_finished_is_taken_from_it_not_trained_again(tmp_path, tiny_bert, caplog, run_cli):
     """As phase 3's simple mix, which is phase 2's group E."""
     import logging
 
@@ -272,6 +272,10 @@ def test_a_model_another_run_finished_is_taken_from_it_not_trained_again(tmp_pat
         second.write_text(first.read_text().replace('output = "run"', 'output = "second"').replace(
             'schedules = ["pure_original", "simple_mix"]',
             'schedules = ["simple_mix", "pure_distilled"]\nreuse_models_from = ["run", "never-run"]'))
+        assert "to train" in run_cli("run", second, "--dry-run").output  # not annotated: nothing can be done
+        assert run_cli("run", second, "--stage", "data", "--stage", "annotate").exit_code == 0
+        planned = run_cli("run", second, "--dry-run").output
+        assert f"to copy from {tmp_path / 'run'}" in planned and planned.count("to train") == 1
         trained = []
         real_train = token_classification.TokenClassificationTrainer.train
         with pytest.MonkeyPatch.context() as patch, caplog.at_level(logging.WARNING, "nerdistill.engine"):

@@ -11,6 +11,7 @@ import click
 from nerdistill.api import load_run_config, run as run_config
 from nerdistill.core.config import errors_in
 from nerdistill.core.engine import STAGES, Engine
+from nerdistill.core.errors import NerdistillError
 from nerdistill.core.report import collect, terminal_summary, write_report
 from nerdistill.core.tables import format_table
 
@@ -58,11 +59,17 @@ def _dry_run(engine: Engine) -> None:
     for name, figures in engine.estimate().items():
         click.echo(f"\nannotation of {name}:")
         click.echo(format_table(["", "estimate"], list(figures.items())))
-    planned = engine.planned_models()
-    if planned:
-        rows = [(m.group.name, m.schedule.label, m.decay_label, m.seed,
-                 "done" if (m.folder(engine.run_dir) / "result.json").exists() else "to train") for m in planned]
-        click.echo("\n" + format_table(["group", "schedule", "decay", "seed", "status"], rows))
+    if not engine.planned_models():
+        return
+    try:
+        tasks = engine.training_plan()
+    except NerdistillError:  # a distill source is not annotated yet: nothing can be finished
+        rows = [(m.group.name, m.schedule.label, m.decay_label, m.seed, "to train") for m in engine.planned_models()]
+    else:
+        scored_on, finished = engine.scored_on(), engine.finished_models()
+        rows = [(t.model.group.name, t.model.schedule.label, t.model.decay_label, t.model.seed,
+                 finished.status(t.folder, t.fingerprint, scored_on)) for t in tasks]
+    click.echo("\n" + format_table(["group", "schedule", "decay", "seed", "status"], rows))
 
 
 @click.command()

@@ -65,6 +65,16 @@ class PlannedModel:
         return run_dir / "models" / self.group.name.replace(":", "_").replace("=", "") / self.decay_label / f"seed-{self.seed}"
 
 
+@dataclass(frozen=True)
+class TrainingTask:
+    model: PlannedModel
+    trainer: Any
+    mixer: EpochMixer
+    distilled: list[Sentence]
+    folder: Path
+    fingerprint: str | None
+
+
 class Engine:
     """Runs one :class:`RunConfig`; each stage can also be run alone."""
 
@@ -252,33 +262,44 @@ class Engine:
             sentences += read_sentences(path, label_set=self.label_set)
         return sentences
 
-    def stage_train(self) -> list[dict[str, Any]]:
+    def training_plan(self) -> list[TrainingTask]:
+        """Every planned model with its trainer, mixer and fingerprint; needs the distilled data."""
         planned = self.planned_models()
         trainers = {decay: self._trainer(decay) for decay in {m.decay for m in planned}}
         data = {p.group.name: self.distilled(p.group) for p in planned}
-        mixers = [EpochMixer(model.schedule, epochs=trainers[model.decay].options.epochs,
-                             distilled_size=len(data[model.group.name]), original_size=len(self.original()),
-                             mode=self.config.mix_mode, seed=model.seed)
-                  for model in planned]  # every mixer first: an empty epoch fails before any training
-        scored_on = {"test": sentences_digest(self.test()), "subword": self.config.subword_scores}
-        mine = range(len(planned))[self.shard[0]::self.shard[1]] if self.shard else range(len(planned))
-        finished = FinishedModels(self.config.reuse_models_from)
+        tasks = []
+        for model in planned:  # every mixer first: an epoch left without data fails before any training
+            trainer, distilled = trainers[model.decay], data[model.group.name]
+            mixer = EpochMixer(model.schedule, epochs=trainer.options.epochs, distilled_size=len(distilled),
+                               original_size=len(self.original()), mode=self.config.mix_mode, seed=model.seed)
+            fingerprint = trainer.fingerprint(distilled=distilled, original=self.original(), mixer=mixer,
+                                              label_set=self.label_set, seed=model.seed)
+            tasks.append(TrainingTask(model, trainer, mixer, distilled, model.folder(self.run_dir), fingerprint))
+        return tasks
+
+    def scored_on(self) -> dict[str, Any]:
+        """What a model's scores depend on besides the model: the test set and whether subword scores too."""
+        return {"test": sentences_digest(self.test()), "subword": self.config.subword_scores}
+
+    def finished_models(self) -> FinishedModels:
+        return FinishedModels(self.config.reuse_models_from)
+
+    def stage_train(self) -> list[dict[str, Any]]:
+        tasks, scored_on, finished = self.training_plan(), self.scored_on(), self.finished_models()
+        mine = tasks[self.shard[0]::self.shard[1]] if self.shard else tasks
         rows = []
-        for number, index in enumerate(mine, start=1):
-            model, mixer = planned[index], mixers[index]
+        for number, task in enumerate(mine, start=1):
+            model = task.model
             log.info("[%d/%d] %s, %s, seed %d", number, len(mine), model.group.name, model.decay_label, model.seed)
-            trainer, folder = trainers[model.decay], model.folder(self.run_dir)
-            fingerprint = trainer.fingerprint(distilled=data[model.group.name], original=self.original(),
-                                              mixer=mixer, label_set=self.label_set, seed=model.seed)
-            row = finished.result(folder, fingerprint, scored_on)
+            row = finished.result(task.folder, task.fingerprint, scored_on)
             if row is None:
                 summary = train_and_evaluate(
-                    trainer=trainer, schedule=model.schedule, distilled=data[model.group.name],
-                    original=self.original(), test=self.test(), label_set=self.label_set, output_dir=folder,
+                    trainer=task.trainer, schedule=model.schedule, distilled=task.distilled,
+                    original=self.original(), test=self.test(), label_set=self.label_set, output_dir=task.folder,
                     seed=model.seed, mix_mode=self.config.mix_mode, subword=self.config.subword_scores)
-                row = {**result_row(model, summary), "fingerprint": fingerprint, "scored_on": scored_on}
+                row = {**result_row(model, summary), "fingerprint": task.fingerprint, "scored_on": scored_on}
             row.update(model_identity(model))  # a result copied from another group takes this one's name
-            write_if_changed(folder / RESULT, json.dumps(row, indent=2))
+            write_if_changed(task.folder / RESULT, json.dumps(row, indent=2))
             rows.append(row)
         return rows
 

@@ -53,6 +53,13 @@ class FinishedModels:
         adopt(source, folder)
         return {**_finished_row(folder, fingerprint, scored_on), "taken_from": str(source)}
 
+    def status(self, folder: Path, fingerprint: str | None, scored_on: dict[str, Any]) -> str:
+        """What training would do with the model: nothing, copy it from another run, or train it."""
+        if _finished_row(folder, fingerprint, scored_on) is not None:
+            return "done"
+        source = self._elsewhere(fingerprint, scored_on)
+        return "to train" if source is None else f"to copy from {source}"
+
     def _elsewhere(self, fingerprint: str | None, scored_on: dict[str, Any]) -> Path | None:
         if fingerprint is None or not self.other_runs:
             return None
