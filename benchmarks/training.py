@@ -4,7 +4,8 @@ Both train the same encoder on the same sentences for the same epochs at batch s
 protocol pads every sequence to 128 word pieces, takes sentences in order and uses the standard AdamW
 (transformers' default); nerdistill pads each batch to its own longest window, groups windows of
 similar length and uses the fused AdamW. ``--ablation`` adds nerdistill's batching with the standard
-optimizer, to separate the two effects. Each variant runs in its own process, so its peak memory (max
+optimizer, to separate the two effects; ``--bf16`` adds nerdistill with the forward pass autocast to
+bfloat16 (``precision = "bf16"``), against nerdistill in fp32. Each variant runs in its own process, so its peak memory (max
 RSS) is its own. Reported: sentences per second, peak memory, test F1 (word level), and the ratios
 ours / paper's.
 
@@ -27,7 +28,8 @@ SAMPLES = ROOT / "examples" / "data" / "conll2003-sample"
 VARIANTS = {"paper": {"padding": "max_length", "group_by_length": False, "fused_optimizer": False},
             "nerdistill": {"padding": "dynamic", "group_by_length": True, "fused_optimizer": True},
             # ablation: nerdistill's batching with the paper's (unfused) optimizer
-            "batching-only": {"padding": "dynamic", "group_by_length": True, "fused_optimizer": False}}
+            "batching-only": {"padding": "dynamic", "group_by_length": True, "fused_optimizer": False},
+            "bf16": {"padding": "dynamic", "group_by_length": True, "fused_optimizer": True, "precision": "bf16"}}
 
 
 def run_variant(args: argparse.Namespace) -> dict:
@@ -72,13 +74,16 @@ def main() -> None:
     parser.add_argument("--variant", choices=sorted(VARIANTS), help=argparse.SUPPRESS)
     parser.add_argument("--json", type=Path, help="also write the results here")
     parser.add_argument("--ablation", action="store_true", help="also run nerdistill's batching, unfused")
+    parser.add_argument("--bf16", action="store_true", help="also run nerdistill with bfloat16 autocast")
     args = parser.parse_args()
     if args.variant:
         print(json.dumps(run_variant(args)))
         return
     results = {}
-    for variant in ("paper", "nerdistill", *(["batching-only"] if args.ablation else [])):
-        command = [sys.executable, __file__, *(a for a in sys.argv[1:] if a != "--ablation"), "--variant", variant]
+    extra = [*(["batching-only"] if args.ablation else []), *(["bf16"] if args.bf16 else [])]
+    for variant in ("paper", "nerdistill", *extra):
+        command = [sys.executable, __file__, *(a for a in sys.argv[1:] if a not in ("--ablation", "--bf16")),
+                   "--variant", variant]
         if "--json" in command:
             at = command.index("--json")
             del command[at:at + 2]
@@ -97,6 +102,12 @@ def main() -> None:
     if "batching-only" in results:
         print(f"ablation, batching only (standard AdamW): throughput "
               f"x{results['batching-only']['sentences_per_second'] / paper['sentences_per_second']:.2f}")
+    if "bf16" in results:
+        bf16 = results["bf16"]
+        ratios["bf16_throughput"] = bf16["sentences_per_second"] / ours["sentences_per_second"]
+        ratios["bf16_f1_difference"] = bf16["test_f1"] - ours["test_f1"]
+        print(f"bfloat16 autocast / fp32 (nerdistill both): throughput x{ratios['bf16_throughput']:.2f}, "
+              f"F1 difference {ratios['bf16_f1_difference']:+.4f}")
     if args.json:
         args.json.write_text(json.dumps({"results": results, "ratios": ratios, "arguments": vars(args)}, indent=2,
                                         default=str))

@@ -22,6 +22,9 @@ from nerdistill.core.sentence import Sentence
 MODEL_CARD = "nerdistill.json"
 #: marks a trainer option that does not change the trained weights (see TrainerOptions.affecting_weights)
 NOT_AFFECTING_WEIGHTS = {"weights": False}
+#: marks an option added after models were trained whose default is how they were trained: at its default it
+#: stays out of the fingerprint, so adding it does not make every finished model train again
+ADDED_WITH_OLD_DEFAULT = {"weights": "unless default"}
 
 
 class TrainerOptions(BaseModel):
@@ -33,10 +36,12 @@ class TrainerOptions(BaseModel):
 
     def affecting_weights(self) -> dict[str, Any]:
         """The options as JSON, less those marked ``Field(..., json_schema_extra=NOT_AFFECTING_WEIGHTS)``
-        (a progress bar, threads, the device): changing those must not make a finished model train again."""
-        kept = {name for name, field in type(self).model_fields.items()
-                if field.json_schema_extra != NOT_AFFECTING_WEIGHTS}
-        return self.model_dump(mode="json", include=kept)
+        (a progress bar, threads, the device): changing those must not make a finished model train again;
+        and less those marked ``ADDED_WITH_OLD_DEFAULT`` while at their default."""
+        fields = type(self).model_fields
+        return {name: value for name, value in self.model_dump(mode="json").items()
+                if fields[name].json_schema_extra != NOT_AFFECTING_WEIGHTS
+                and not (fields[name].json_schema_extra == ADDED_WITH_OLD_DEFAULT and value == fields[name].default)}
 
 
 @dataclass(frozen=True)
