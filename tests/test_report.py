@@ -50,3 +50,10 @@ def test_published_f1_by_group_then_schedule_and_decay():
 def test_the_report_says_where_the_models_were_trained():
     text = markdown(collected(), "run")
     assert "| cpu (2 threads) | 3 | 1 | 3 |" in text and "| not recorded | 1 | 1 | 1 |" in text
+
+
+def test_the_report_says_which_models_came_from_another_run():
+    assert "copied" not in markdown(collected(), "run")
+    report = collected()
+    report["models"][0]["taken_from"] = "/runs/phase2/models/E/no-decay/seed-0"
+    assert "(`reuse_models_from`: /runs/phase2): 1 of these 4 models" in markdown(report, "run")

@@ -89,7 +89,7 @@ def markdown(collected: dict[str, Any], title: str, *, paper: bool = False) -> s
                   _models_table(collected["aggregates"], paper), "",
                   "### F1 per type (word level, mean over seeds)", "",
                   _types_table(collected["aggregates"]), "", "### Where the models were trained", "",
-                  _devices_table(collected["models"]), ""]
+                  _devices_table(collected["models"]), "", *_copied_note(collected["models"])]
     if collected["stage_seconds"]:
         lines += ["## Wall time per stage", "", _md(["stage", "seconds"],
                                                     [(k, f"{v:.1f}") for k, v in collected["stage_seconds"].items()]), ""]
@@ -161,6 +161,15 @@ def _devices_table(models: list[dict[str, Any]]) -> str:
         by_devices[" + ".join(model.get("devices") or ["not recorded"])].append(model["train_seconds"])
     return _md(["device", "models", "training seconds (mean)", "training seconds (total)"],
                [(d, len(t), f"{statistics.fmean(t):.0f}", f"{sum(t):.0f}") for d, t in by_devices.items()])
+
+
+def _copied_note(models: list[dict[str, Any]]) -> list[str]:
+    sources = sorted({str(Path(m["taken_from"]).parents[3]) for m in models if m.get("taken_from")})
+    copied = sum(bool(m.get("taken_from")) for m in models)
+    if not copied:
+        return []
+    return [f"Copied from the runs that trained them (`reuse_models_from`: {', '.join(sources)}): {copied} of "
+            f"these {len(models)} models; their training time is counted in both runs.", ""]
 
 
 def _md(headers: list[str], rows: list) -> str:
