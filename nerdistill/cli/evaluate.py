@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from nerdistill.core.entity_errors import entity_errors, format_entity_errors
 from nerdistill.core.evaluation import format_report, pair_sentences, score_tags
 from nerdistill.core.formats import read_sentences
 
@@ -24,21 +25,27 @@ def evaluate() -> None:
 @click.option("--matched-only", is_flag=True,
               help="Score only the gold sentences PREDICTED has (by default a missing one counts as no entity).")
 @click.option("--strict", is_flag=True, help="Strict IOB2 entity matching instead of conlleval's.")
+@click.option("--errors", is_flag=True,
+              help="Also what went wrong: type confusions, spurious and missed entities, frequent spurious strings.")
 @click.option("--json", "as_json", is_flag=True)
-def annotations(predicted: Path, gold: Path, matched_only: bool, strict: bool, as_json: bool) -> None:
+def annotations(predicted: Path, gold: Path, matched_only: bool, strict: bool, errors: bool, as_json: bool) -> None:
     """Annotation quality of PREDICTED (e.g. distilled data) against GOLD, per type and averaged."""
     gold_sentences = [s for s in read_sentences(gold) if s.is_labelled]
     pairs, missing = pair_sentences(gold_sentences, read_sentences(predicted))
     if matched_only:
         pairs = [(g, p) for g, p in pairs if p is not None]
-    report = score_tags([g.tags for g, _ in pairs],
-                        [p.tags if p is not None and p.tags else ("O",) * len(g.tokens) for g, p in pairs],
+    tagged = [(g, p.tags if p is not None and p.tags else ("O",) * len(g.tokens)) for g, p in pairs]
+    report = score_tags([g.tags for g, _ in tagged], [tags for _, tags in tagged],
                         mode="strict" if strict else "conlleval")
     report["missing_predictions"] = missing
     report["missing_counted_as_empty"] = not matched_only
+    if errors:
+        report["errors"] = entity_errors(tagged)
     if as_json:
         click.echo(json.dumps(report, indent=2))
         return
     click.echo(format_report(report, f"{predicted} against {gold}: {len(pairs)} sentences, "
                                      f"{missing} without a prediction"
                                      f"{' (left out)' if matched_only else ' (scored as no entity)'}"))
+    if errors:
+        click.echo("\n" + format_entity_errors(report["errors"]))
