@@ -59,12 +59,13 @@ def _dry_run(engine: Engine) -> None:
     for name, figures in engine.estimate().items():
         click.echo(f"\nannotation of {name}:")
         click.echo(format_table(["", "estimate"], list(figures.items())))
-    if not engine.planned_models():
+    planned = engine.planned_models()
+    if not planned:
         return
     try:
         tasks = engine.training_plan()
     except NerdistillError:  # a distill source is not annotated yet: nothing can be finished
-        rows = [(m.group.name, m.schedule.label, m.decay_label, m.seed, "to train") for m in engine.planned_models()]
+        rows = [(m.group.name, m.schedule.label, m.decay_label, m.seed, "to train") for m in planned]
     else:
         scored_on, finished = engine.scored_on(), engine.finished_models()
         rows = [(t.model.group.name, t.model.schedule.label, t.model.decay_label, t.model.seed,
