@@ -290,3 +290,15 @@ def test_a_model_another_run_finished_is_taken_from_it_not_trained_again(tmp_pat
     assert taken["f1"] == json.loads((source / "result.json").read_text())["f1"]
     copied = tmp_path / "second" / "models" / "simple_mix" / "no-decay" / "seed-0" / "model" / "model.safetensors"
     assert copied.stat().st_ino == (source / "model" / "model.safetensors").stat().st_ino  # linked, not copied
+
+
+def test_the_dry_run_before_annotation_plans_the_groups_that_need_no_distilled_data(tmp_path, run_cli):
+    config = write_config(tmp_path, "http://127.0.0.1:9", "unused-encoder", top='seeds = [0]\nlr_decay = ["none"]')
+    config.write_text(config.read_text().replace('lr_decay = ["none", 0.9]\nseeds = [0, 1]\n', "")
+                      + '\n[[groups]]\nname = "A"\nschedule = "pure_original"\ndistilled = []\n')
+    result = run_cli("run", config, "--dry-run")
+    assert result.exit_code == 0, result.output
+    statuses = {line.split()[0]: line.split(maxsplit=4)[-1].strip() for line in result.output.splitlines()
+                if line.split()[:1] in (["pure_original"], ["simple_mix"], ["A"])}
+    assert statuses == {"pure_original": "to train (after annotate)", "simple_mix": "to train (after annotate)",
+                        "A": "to train"}

@@ -1,6 +1,9 @@
 """The model catalogue and the in-process llama.cpp provider (the real SmolLM2-135M in the slow test)."""
 
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 
@@ -70,3 +73,12 @@ def test_the_smallest_real_model_annotates_through_instructor(tmp_path):
             for span in outcome.spans:  # whatever a 135M model says, only real spans survive
                 assert span.text == " ".join(sentence.tokens[span.start:span.end])
         assert AnnotationJob(provider, strategy, store, progress=False).run(sentences)[1].cached == 2
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_setaffinity"), reason="no CPU affinity on this system")
+def test_the_local_model_takes_as_many_threads_as_the_process_has_cores():
+    """``taskset -c 0 nerdistill run ...`` beside a training on the other core: one llama.cpp thread."""
+    code = ("import os; os.sched_setaffinity(0, {min(os.sched_getaffinity(0))}); "
+            "from nerdistill.providers.local import usable_cores; print(usable_cores())")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "1"

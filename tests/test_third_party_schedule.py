@@ -46,20 +46,36 @@ def test_the_variable_can_keep_it_out(installed_plugin):
     assert "step" not in {s["name"] for s in json.loads(nerdistill(env, "schedules", "list", "--json").stdout)}
 
 
-def test_a_run_config_uses_it_by_name(installed_plugin, tmp_path, fixtures):
-    config = tmp_path / "run.toml"
+def step_run_config(tmp_path, fixtures, schedules: str, *, distilled: bool) -> Path:
+    config, mini = tmp_path / "run.toml", fixtures / "mini.conll"
+    source = f'[[distill]]\nname = "news"\nsentences = "{mini}"' if distilled else ""
     config.write_text(f"""
 output = "run"
-schedules = ["step:at=0.25", {{name = "step", at = 0.75}}]
+schedules = {schedules}
 [data]
-original = "{fixtures / 'mini.conll'}"
-test = "{fixtures / 'mini.conll'}"
+original = "{mini}"
+test = "{mini}"
+{source}
 [training]
 encoder = "all-minilm-l6-v2"
 epochs = 4
 """)
+    return config
+
+
+def test_a_run_config_uses_it_by_name(installed_plugin, tmp_path, fixtures):
+    config = step_run_config(tmp_path, fixtures, '["step:at=0.25", {name = "step", at = 0.75}]', distilled=True)
     result = nerdistill(installed_plugin, "run", str(config), "--dry-run")
     assert result.returncode == 0, result.stderr
-    assert "step:at=0.25" in result.stdout and "step:at=0.75" in result.stdout and "to train" in result.stdout
+    assert "step:at=0.25" in result.stdout and "step:at=0.75" in result.stdout
+    assert "to train (after annotate)" in result.stdout
     without = nerdistill(dict(installed_plugin, NERDISTILL_LOAD_PLUGINS=""), "run", str(config), "--dry-run")
     assert without.returncode == 1 and "unknown schedules 'step'" in without.stderr
+
+
+def test_the_dry_run_finds_an_epoch_the_schedule_leaves_without_data(installed_plugin, tmp_path, fixtures):
+    """Without a distill source the step schedule's first epochs have nothing to train on: found before any work."""
+    config = step_run_config(tmp_path, fixtures, '["step:at=0.25"]', distilled=False)
+    result = nerdistill(installed_plugin, "run", str(config), "--dry-run")
+    assert result.returncode == 1
+    assert "schedule step:at=0.25 leaves epoch(s) 0 with no training data" in result.stderr

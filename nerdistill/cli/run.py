@@ -10,8 +10,8 @@ import click
 
 from nerdistill.api import load_run_config, run as run_config
 from nerdistill.core.config import errors_in
-from nerdistill.core.engine import STAGES, Engine
-from nerdistill.core.errors import NerdistillError
+from nerdistill.core.engine import STAGES, Engine, NotAnnotatedYet, PlannedModel
+from nerdistill.core.finished import FinishedModels
 from nerdistill.core.report import collect, terminal_summary, write_report
 from nerdistill.core.tables import format_table
 
@@ -62,15 +62,18 @@ def _dry_run(engine: Engine) -> None:
     planned = engine.planned_models()
     if not planned:
         return
-    try:
-        tasks = engine.training_plan()
-    except NerdistillError:  # a distill source is not annotated yet: nothing can be finished
-        rows = [(m.group.name, m.schedule.label, m.decay_label, m.seed, "to train") for m in planned]
-    else:
-        scored_on, finished = engine.scored_on(), engine.finished_models()
-        rows = [(t.model.group.name, t.model.schedule.label, t.model.decay_label, t.model.seed,
-                 finished.status(t.folder, t.fingerprint, scored_on)) for t in tasks]
+    scored_on, finished = engine.scored_on(), engine.finished_models()
+    rows = [(m.group.name, m.schedule.label, m.decay_label, m.seed, _status(engine, m, scored_on, finished))
+            for m in planned]
     click.echo("\n" + format_table(["group", "schedule", "decay", "seed", "status"], rows))
+
+
+def _status(engine: Engine, model: PlannedModel, scored_on: dict, finished: FinishedModels) -> str:
+    try:
+        task = engine.training_task(model)
+    except NotAnnotatedYet:  # it cannot be finished either
+        return "to train (after annotate)"
+    return finished.status(task.folder, task.fingerprint, scored_on)
 
 
 @click.command()

@@ -34,10 +34,11 @@ from nerdistill.core.errors import NerdistillError
 from nerdistill.core.estimate import estimate
 from nerdistill.core.evaluation import pair_sentences, score_tags
 from nerdistill.core.files import atomic_write, write_if_changed
-from nerdistill.core.finished import RESULT, FinishedModels
+from nerdistill.core.finished import FinishedModels
 from nerdistill.core.formats import format_of, read_sentences, write_sentences
 from nerdistill.core.registry import registry
 from nerdistill.core.run_config import DistillSource, GroupConfig, RunConfig
+from nerdistill.core.run_layout import RESULT, model_folder
 from nerdistill.core.runner import AnnotationJob
 from nerdistill.core.sampling import sample_sentences
 from nerdistill.core.sentence import Sentence
@@ -48,6 +49,10 @@ from nerdistill.schedules.spec import NamedSchedule, make_schedule
 
 log = logging.getLogger("nerdistill.engine")
 STAGES = ("data", "annotate", "train", "report")
+
+
+class NotAnnotatedYet(NerdistillError):
+    """A group's model cannot be planned before the annotate stage has made its distilled data."""
 
 
 @dataclass(frozen=True)
@@ -62,7 +67,7 @@ class PlannedModel:
         return "no-decay" if self.decay is None else f"decay-{self.decay:g}"
 
     def folder(self, run_dir: Path) -> Path:
-        return run_dir / "models" / self.group.name.replace(":", "_").replace("=", "") / self.decay_label / f"seed-{self.seed}"
+        return model_folder(run_dir, self.group.name, self.decay_label, self.seed)
 
 
 @dataclass(frozen=True)
@@ -91,6 +96,7 @@ class Engine:
         self._inputs: dict[str, list[Sentence]] | None = None
         self._original: list[Sentence] | None = None
         self._test: list[Sentence] | None = None
+        self._distilled: dict[str, list[Sentence]] = {}
 
     # --- the whole run ---------------------------------------------------------------------------------
     def run(self, stages: tuple[str, ...] = STAGES) -> dict[str, Any]:
@@ -253,29 +259,30 @@ class Engine:
 
     def distilled(self, group: GroupConfig) -> list[Sentence]:
         names = group.distilled if group.distilled is not None else [d.name for d in self.config.distill]
-        sentences = []
-        for name in names:
+        return [sentence for name in names for sentence in self._distilled_source(name, group)]
+
+    def _distilled_source(self, name: str, group: GroupConfig) -> list[Sentence]:
+        if name not in self._distilled:
             path = self.run_dir / "distilled" / f"{name}.jsonl"
             if not path.exists():
-                raise NerdistillError(f"group {group.name!r} needs distill source {name!r}, which is not annotated "
+                raise NotAnnotatedYet(f"group {group.name!r} needs distill source {name!r}, which is not annotated "
                                       "yet: run the annotate stage first", path=path)
-            sentences += read_sentences(path, label_set=self.label_set)
-        return sentences
+            self._distilled[name] = read_sentences(path, label_set=self.label_set)
+        return self._distilled[name]
 
     def training_plan(self) -> list[TrainingTask]:
-        """Every planned model with its trainer, mixer and fingerprint; needs the distilled data."""
-        planned = self.planned_models()
-        trainers = {decay: self._trainer(decay) for decay in {m.decay for m in planned}}
-        data = {p.group.name: self.distilled(p.group) for p in planned}
-        tasks = []
-        for model in planned:  # every mixer first: an epoch left without data fails before any training
-            trainer, distilled = trainers[model.decay], data[model.group.name]
-            mixer = EpochMixer(model.schedule, epochs=trainer.options.epochs, distilled_size=len(distilled),
-                               original_size=len(self.original()), mode=self.config.mix_mode, seed=model.seed)
-            fingerprint = trainer.fingerprint(distilled=distilled, original=self.original(), mixer=mixer,
-                                              label_set=self.label_set, seed=model.seed)
-            tasks.append(TrainingTask(model, trainer, mixer, distilled, model.folder(self.run_dir), fingerprint))
-        return tasks
+        """Every planned model with its trainer, mixer and fingerprint; needs the distilled data. Every mixer
+        is built here, before any training: an epoch left without data fails in seconds."""
+        return [self.training_task(model) for model in self.planned_models()]
+
+    def training_task(self, model: PlannedModel) -> TrainingTask:
+        """One model's task; an error names the distill source its group needs that is not annotated yet."""
+        trainer, distilled = self._trainer(model.decay), self.distilled(model.group)
+        mixer = EpochMixer(model.schedule, epochs=trainer.options.epochs, distilled_size=len(distilled),
+                           original_size=len(self.original()), mode=self.config.mix_mode, seed=model.seed)
+        fingerprint = trainer.fingerprint(distilled=distilled, original=self.original(), mixer=mixer,
+                                          label_set=self.label_set, seed=model.seed)
+        return TrainingTask(model, trainer, mixer, distilled, model.folder(self.run_dir), fingerprint)
 
     def scored_on(self) -> dict[str, Any]:
         """What a model's scores depend on besides the model: the test set and whether subword scores too."""

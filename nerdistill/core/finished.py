@@ -18,8 +18,9 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from nerdistill.core.run_layout import RESULT, has_models, result_files
+
 log = logging.getLogger("nerdistill.engine")
-RESULT = "result.json"
 
 
 def _finished_row(folder: Path, fingerprint: str | None, scored_on: dict[str, Any]) -> dict[str, Any] | None:
@@ -42,23 +43,26 @@ class FinishedModels:
 
     def result(self, folder: Path, fingerprint: str | None, scored_on: dict[str, Any]) -> dict[str, Any] | None:
         """The model's result, after copying its folder here if another run trained it; None: train it."""
-        row = _finished_row(folder, fingerprint, scored_on)
-        if row is not None:
-            log.info("already trained and scored: %s", folder / RESULT)
-            return row
-        source = self._elsewhere(fingerprint, scored_on)
+        source = self._finished_in(folder, fingerprint, scored_on)
         if source is None:
             return None
+        if source == folder:
+            log.info("already trained and scored: %s", folder / RESULT)
+            return _finished_row(folder, fingerprint, scored_on)
         log.info("trained in another run, taken from there: %s", source)
         adopt(source, folder)
         return {**_finished_row(folder, fingerprint, scored_on), "taken_from": str(source)}
 
     def status(self, folder: Path, fingerprint: str | None, scored_on: dict[str, Any]) -> str:
         """What training would do with the model: nothing, copy it from another run, or train it."""
+        source = self._finished_in(folder, fingerprint, scored_on)
+        return "to train" if source is None else "done" if source == folder else f"to copy from {source}"
+
+    def _finished_in(self, folder: Path, fingerprint: str | None, scored_on: dict[str, Any]) -> Path | None:
+        """The folder holding the finished model: its own, else another run's; None where none has it."""
         if _finished_row(folder, fingerprint, scored_on) is not None:
-            return "done"
-        source = self._elsewhere(fingerprint, scored_on)
-        return "to train" if source is None else f"to copy from {source}"
+            return folder
+        return self._elsewhere(fingerprint, scored_on)
 
     def _elsewhere(self, fingerprint: str | None, scored_on: dict[str, Any]) -> Path | None:
         if fingerprint is None or not self.other_runs:
@@ -70,10 +74,10 @@ class FinishedModels:
     def _read(self) -> dict[str, Path]:
         index = {}
         for run_dir in self.other_runs:
-            if not (run_dir / "models").is_dir():
+            if not has_models(run_dir):
                 log.warning("reuse_models_from: %s has no trained models (yet); nothing is taken from it", run_dir)
                 continue
-            for path in sorted((run_dir / "models").glob(f"*/*/seed-*/{RESULT}")):
+            for path in result_files(run_dir):
                 row = json.loads(path.read_text())
                 if row.get("fingerprint"):
                     index.setdefault(_key(row["fingerprint"], row.get("scored_on")), path.parent)

@@ -26,6 +26,7 @@ from typing import Any
 from nerdistill.core.errors import NerdistillError
 from nerdistill.core.files import atomic_write
 from nerdistill.core.paper import TABLE1, TABLE1_AVERAGE_F1, published_f1
+from nerdistill.core.run_layout import result_files, run_of
 from nerdistill.core.tables import format_table
 
 TYPES = ("LOC", "ORG", "PER", "MISC")
@@ -34,7 +35,7 @@ TYPES = ("LOC", "ORG", "PER", "MISC")
 def collect(run_dir: Path) -> dict[str, Any]:
     if not run_dir.is_dir():
         raise NerdistillError("no such run folder", path=run_dir)
-    rows = [json.loads(p.read_text()) for p in sorted((run_dir / "models").glob("*/*/seed-*/result.json"))]
+    rows = [json.loads(p.read_text()) for p in result_files(run_dir)]
     annotation = {}
     for summary in sorted((run_dir / "distilled").glob("*.summary.json")):
         name = summary.name.removesuffix(".summary.json")
@@ -164,7 +165,7 @@ def _devices_table(models: list[dict[str, Any]]) -> str:
 
 
 def _copied_note(models: list[dict[str, Any]]) -> list[str]:
-    sources = sorted({str(Path(m["taken_from"]).parents[3]) for m in models if m.get("taken_from")})
+    sources = sorted({str(run_of(Path(m["taken_from"]))) for m in models if m.get("taken_from")})
     copied = sum(bool(m.get("taken_from")) for m in models)
     if not copied:
         return []

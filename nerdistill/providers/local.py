@@ -31,7 +31,7 @@ DEFAULT_LOCAL_MODEL = "qwen2.5-coder-1.5b-instruct-q4_k_m"
 class LocalOptions(ProviderOptions):
     model: str = Field(DEFAULT_LOCAL_MODEL, description="a catalogue name (nerdistill models list) or a .gguf path")
     n_ctx: int = Field(4096, ge=256, description="context window in tokens")
-    n_threads: int | None = Field(None, ge=1, description="CPU threads (default: all cores)")
+    n_threads: int | None = Field(None, ge=1, description="CPU threads (default: the cores this process may use)")
     temperature: float = 0.0
     seed: int = 0
     max_tokens: int = Field(1024, ge=16)
@@ -67,10 +67,19 @@ class LocalGGUFProvider(Provider):
 
     def asker(self) -> LiteLLMAsker:
         key = _register(_LoadedModel(resolve_model(self.options.model), self.options.n_ctx,
-                                     self.options.n_threads or os.cpu_count() or 1))
+                                     self.options.n_threads or usable_cores()))
         options = {"model": f"{LOCAL_PROVIDER}/{key}", "temperature": self.options.temperature,
                    "seed": self.options.seed, "max_tokens": self.options.max_tokens}
         return LiteLLMAsker(options, "json_schema" if self.options.constrained else "md_json")
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (``taskset``, a container's CPU set), not all the machine's: llama.cpp's
+    threads wait for each other at every step, so one more thread than cores stalls them all."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # no affinity on macOS and Windows
+        return os.cpu_count() or 1
 
 
 def _size(path: str) -> int:
