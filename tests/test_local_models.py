@@ -82,3 +82,26 @@ def test_the_local_model_takes_as_many_threads_as_the_process_has_cores():
             "from nerdistill.providers.local import usable_cores; print(usable_cores())")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "1"
+
+
+def test_answers_in_the_store_need_no_installed_model(empty_home, tmp_path, run_cli):
+    """Regenerating a reproduction from its committed store: the local model is only needed for a new call."""
+    from nerdistill.core.annotation import Outcome
+
+    provider = registry("providers").get("local")("local", {})
+    strategy = registry("prompt strategies").get("standard")("standard", options=StrategyOptions(k=0))
+    store = AnnotationStore(tmp_path / "store.sqlite")
+    stored = Sentence(id="a", tokens=("Paris", "."))
+    (_, _, key), = AnnotationJob(provider, strategy, store).requests([stored])
+    store.put(key, sentence_id="a", provider="local", model=provider.model, strategy="standard",
+              outcome=Outcome(status="ok"))
+    sentences = tmp_path / "sentences.conll"
+    sentences.write_text("Paris O\n. O\n")
+    args = ["annotate", sentences, "-o", tmp_path / "out.jsonl", "--provider", "local", "--strategy", "standard",
+            "-k", 0, "--store", tmp_path / "store.sqlite", "--offline", "--json"]
+    answered = run_cli(*args)
+    assert answered.exit_code == 0, answered.output
+    assert json.loads(answered.output)["cached"] == 1
+    sentences.write_text("Paris O\n. O\n\nRome O\n. O\n")
+    asked = run_cli(*args)
+    assert asked.exit_code == 1 and "not installed: run `nerdistill models install" in asked.output

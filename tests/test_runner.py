@@ -78,7 +78,8 @@ def test_invalid_answers_are_stored_as_failed_and_asked_again_only_on_request(tm
         assert retrying.run(SENTENCES[:1])[1].ok == 1
 
 
-def test_cost_is_litellm_price_times_tokens(tmp_path):
+def test_cost_is_litellm_price_times_tokens(tmp_path, monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-unused")  # litellm's mock_response answers; the key is only checked
     provider = registry("providers").get("litellm")("litellm", {"extra": {"mock_response": '{"PER": ["Alice"]}'}})
     strategy = registry("prompt strategies").get("standard")("standard", options=StrategyOptions(k=0))
     _, summary = AnnotationJob(provider, strategy, AnnotationStore(tmp_path / "s.sqlite"), progress=False).run(SENTENCES[:2])

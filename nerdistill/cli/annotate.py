@@ -61,12 +61,11 @@ def annotate(input_file: Path, output: Path, provider: str, model: str | None, p
                                        max_retries=max_retries)
     prompt = registry("prompt strategies").get(strategy, option="--strategy")(strategy, CONLL2003, strategy_options)
     job = AnnotationJob(chosen, prompt, AnnotationStore(store or default_store_path()), concurrency=concurrency,
-                        retry_failed=retry_failed)
+                        retry_failed=retry_failed, offline=offline)
     if dry_run:
         figures = estimate(job, sentences)
         click.echo(json.dumps(figures, indent=2) if as_json else format_table(["", "estimate"], list(figures.items())))
         return
-    chosen.check(offline=offline)
     results, summary = job.run(sentences)
     provenance = {"provider": chosen.name, "model": chosen.model, "strategy": strategy, "version": prompt.version}
     kept, without_entities = distilled_sentences(results, provenance=provenance, require_entities=require_entities)

@@ -206,17 +206,15 @@ class Engine:
         return AnnotationStore(self.config.annotation.store or self.run_dir / "annotations.sqlite")
 
     def jobs(self) -> list[tuple[DistillSource, AnnotationJob]]:
-        provider, store = self.provider(), self.store()
-        return [(source, AnnotationJob(provider, self.strategy(source), store, concurrency=self.config.annotation.concurrency,
-                                       retry_failed=self.config.annotation.retry_failed, progress=self.progress))
+        provider, store, annotation = self.provider(), self.store(), self.config.annotation
+        return [(source, AnnotationJob(provider, self.strategy(source), store, concurrency=annotation.concurrency,
+                                       retry_failed=annotation.retry_failed, offline=self.config.offline,
+                                       progress=self.progress))
                 for source in self.config.distill]
 
     def stage_annotate(self) -> dict[str, Any]:
-        jobs = self.jobs()
-        if jobs:
-            jobs[0][1].provider.check(offline=self.config.offline)
         summaries = {}
-        for source, job in jobs:
+        for source, job in self.jobs():
             summaries[source.name] = self._annotate_source(source, job)
         return summaries
 

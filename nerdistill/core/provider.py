@@ -41,7 +41,8 @@ class Provider(Configured):
         return {"provider": self.name, **self.options.model_dump(mode="json")}
 
     def check(self, *, offline: bool) -> None:
-        """Fail before any work if the provider cannot run (missing key, missing model, not offline-safe)."""
+        """Fail before the first call if the provider cannot run (missing key, missing model, not offline-safe);
+        a job the store answers whole never calls it, so cached answers need no key or model."""
 
     def asker(self) -> Asker:
         raise NotImplementedError(f"provider {self.name!r} does not call an LLM")

@@ -82,6 +82,7 @@ class AnnotationJob:
     concurrency: int = 4
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     retry_failed: bool = False
+    offline: bool = False  # refuse providers that would leave this machine (checked before the first call)
     progress: bool | None = None  # None: a bar only on a terminal
 
     def requests(self, sentences: list[Sentence]) -> list[tuple[Sentence, Request, str]]:
@@ -113,7 +114,8 @@ class AnnotationJob:
 
     def _call_all(self, planned, pending: list[int], outcomes: dict[int, Outcome], summary: AnnotationSummary) -> None:
         if not pending:
-            return
+            return  # the store answered everything: no key, model or network needed
+        self.provider.check(offline=self.offline)
         workers = max(1, min(self.concurrency, self.provider.max_concurrency or self.concurrency, len(pending)))
         bar = progress_bar(len(pending), "annotating", "sentence", self.progress)
         queue = iter(pending)
