@@ -61,11 +61,12 @@ learning_rate = 1e-3
 
 
 def outputs(run: Path) -> dict[str, float]:
-    """Modification times of what a run produces, less what every run rewrites (reports, logs, summaries)."""
+    """Modification times of what a run produces, less what every run rewrites (reports, logs, summaries, the
+    models' claim locks)."""
     rewritten = ("report.md", "report.json", "stages.jsonl", "conll.summary.json", "annotations.sqlite",
                  "annotations.sqlite-wal", "annotations.sqlite-shm")
     return {str(p.relative_to(run)): p.stat().st_mtime_ns for p in run.rglob("*") if p.is_file()
-            and p.name not in rewritten and p.suffix != ".png"}
+            and p.name not in rewritten and p.suffix not in (".png", ".lock")}
 
 
 def test_a_run_produces_every_stage_and_a_second_run_redoes_nothing(tmp_path, tiny_bert):
@@ -302,3 +303,34 @@ def test_the_dry_run_before_annotation_plans_the_groups_that_need_no_distilled_d
                 if line.split()[:1] in (["pure_original"], ["simple_mix"], ["A"])}
     assert statuses == {"pure_original": "to train (after annotate)", "simple_mix": "to train (after annotate)",
                         "A": "to train"}
+
+
+def test_processes_on_one_run_pass_over_a_model_another_is_training(tmp_path, monkeypatch, run_cli):
+    """Two `nerdistill run CONFIG --stage train` side by side share the models instead of training both."""
+    from nerdistill.core import engine as engine_module
+    from nerdistill.core.claims import claimed
+
+    config_file = write_config(tmp_path, "http://127.0.0.1:9", "unused-encoder")
+    config = nerdistill.load_run_config(config_file)
+    write_sentences(read_sentences(SAMPLES / "to-annotate.conll")[:6], config.output / "distilled" / "conll.jsonl")
+    trained = []
+    monkeypatch.setattr(engine_module, "train_and_evaluate", lambda **kw: trained.append(kw["output_dir"]) or {})
+    monkeypatch.setattr(engine_module, "result_row", lambda model, summary: {})
+    busy, *others = [m.folder(config.output) for m in engine_module.Engine(config).planned_models()]
+    with claimed(busy) as ours:  # a lock is per open file, so this holds it as another process would
+        assert ours
+        assert run_cli("run", config_file, "--dry-run").output.count("training in another process") == 1
+        engine_module.Engine(config).stage_train()
+    assert trained == others
+    engine_module.Engine(config).stage_train()  # released: the next run takes it
+    assert trained == [*others, busy]
+
+
+def test_the_processes_of_one_distributed_launch_claim_nothing(tmp_path, monkeypatch):
+    """They train each model together (data parallel): one passing a model over would leave the others waiting."""
+    from nerdistill.core.claims import claimed
+
+    with claimed(tmp_path / "seed-0") as first:
+        monkeypatch.setenv("WORLD_SIZE", "2")
+        with claimed(tmp_path / "seed-0") as second:
+            assert first and second

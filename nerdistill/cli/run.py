@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from nerdistill.api import load_run_config, run as run_config
+from nerdistill.core.claims import held_elsewhere
 from nerdistill.core.config import errors_in
 from nerdistill.core.engine import STAGES, Engine, NotAnnotatedYet, PlannedModel
 from nerdistill.core.finished import FinishedModels
@@ -73,6 +74,8 @@ def _status(engine: Engine, model: PlannedModel, scored_on: dict, finished: Fini
         task = engine.training_task(model)
     except NotAnnotatedYet:  # it cannot be finished either
         return "to train (after annotate)"
+    if held_elsewhere(task.folder):
+        return "training in another process"
     return finished.status(task.folder, task.fingerprint, scored_on)
 
 

@@ -11,7 +11,8 @@ Stages and what they leave in the run folder:
 3. ``train``: every group x learning-rate decay x seed (seed by seed), one model each under
    ``models/<group>/<decay>/seed-<n>/``. Every mixer is built before the first model trains, so an
    epoch left without data is an error before any work. A finished model is skipped (one finished in a
-   run named in ``reuse_models_from`` is copied from there), a stopped one resumes from its last epoch.
+   run named in ``reuse_models_from`` is copied from there), a stopped one resumes from its last epoch,
+   and one that another process on the same run is training is passed over (``core/claims.py``).
 4. ``report``: ``report.md``, ``report.json`` and plots, from whatever the folder holds.
 
 ``stages.jsonl`` records each stage's wall time.
@@ -28,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from nerdistill.core.articles import article_sentences, read_articles
+from nerdistill.core.claims import claimed
 from nerdistill.core.config import validate_options
 from nerdistill.core.distilled import distilled_sentences, write_distilled
 from nerdistill.core.errors import NerdistillError
@@ -296,17 +298,25 @@ class Engine:
         for number, task in enumerate(mine, start=1):
             model = task.model
             log.info("[%d/%d] %s, %s, seed %d", number, len(mine), model.group.name, model.decay_label, model.seed)
-            row = finished.result(task.folder, task.fingerprint, scored_on)
-            if row is None:
-                summary = train_and_evaluate(
-                    trainer=task.trainer, schedule=model.schedule, distilled=task.distilled,
-                    original=self.original(), test=self.test(), label_set=self.label_set, output_dir=task.folder,
-                    seed=model.seed, mix_mode=self.config.mix_mode, subword=self.config.subword_scores)
-                row = {**result_row(model, summary), "fingerprint": task.fingerprint, "scored_on": scored_on}
-            row.update(model_identity(model))  # a result copied from another group takes this one's name
-            write_if_changed(task.folder / RESULT, json.dumps(row, indent=2))
-            rows.append(row)
+            with claimed(task.folder) as ours:
+                if not ours:
+                    log.info("another process is training it: passed over")
+                    continue
+                rows.append(self._train_one(task, scored_on, finished))
         return rows
+
+    def _train_one(self, task: TrainingTask, scored_on: dict[str, Any], finished: FinishedModels) -> dict[str, Any]:
+        model = task.model
+        row = finished.result(task.folder, task.fingerprint, scored_on)
+        if row is None:
+            summary = train_and_evaluate(
+                trainer=task.trainer, schedule=model.schedule, distilled=task.distilled,
+                original=self.original(), test=self.test(), label_set=self.label_set, output_dir=task.folder,
+                seed=model.seed, mix_mode=self.config.mix_mode, subword=self.config.subword_scores)
+            row = {**result_row(model, summary), "fingerprint": task.fingerprint, "scored_on": scored_on}
+        row.update(model_identity(model))  # a result copied from another group takes this one's name
+        write_if_changed(task.folder / RESULT, json.dumps(row, indent=2))
+        return row
 
     def _trainer(self, decay: float | None):
         training = self.config.training
