@@ -24,8 +24,9 @@ def _lock_file(folder: Path) -> Path:
 
 
 @contextlib.contextmanager
-def claimed(folder: Path) -> Iterator[bool]:
-    """Yields True while this process holds the model in ``folder``, False if another process holds it."""
+def claimed(folder: Path, *, wait: float = 1.0) -> Iterator[bool]:
+    """Yields True while this process holds the model in ``folder``, False if another process holds it. A
+    claim is waited for up to ``wait`` seconds: a dry run looking at the lock holds it for an instant."""
     if int(os.environ.get("WORLD_SIZE", "1")) > 1:
         yield True
         return
@@ -33,7 +34,7 @@ def claimed(folder: Path) -> Iterator[bool]:
     path.parent.mkdir(parents=True, exist_ok=True)
     lock = FileLock(path)
     try:
-        lock.acquire(timeout=0)
+        lock.acquire(timeout=wait)
     except Timeout:
         yield False
         return
@@ -47,5 +48,5 @@ def held_elsewhere(folder: Path) -> bool:
     """Whether another process is training the model in ``folder`` now."""
     if not _lock_file(folder).exists():
         return False
-    with claimed(folder) as ours:
+    with claimed(folder, wait=0) as ours:
         return not ours
