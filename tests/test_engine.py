@@ -299,10 +299,12 @@ def test_the_dry_run_before_annotation_plans_the_groups_that_need_no_distilled_d
                       + '\n[[groups]]\nname = "A"\nschedule = "pure_original"\ndistilled = []\n')
     result = run_cli("run", config, "--dry-run")
     assert result.exit_code == 0, result.output
-    statuses = {line.split()[0]: line.split(maxsplit=4)[-1].strip() for line in result.output.splitlines()
-                if line.split()[:1] in (["pure_original"], ["simple_mix"], ["A"])}
-    assert statuses == {"pure_original": "to train (after annotate)", "simple_mix": "to train (after annotate)",
-                        "A": "to train"}
+    rows = {line.split()[0]: " ".join(line.split()[4:]) for line in result.output.splitlines()
+            if line.split()[:1] in (["pure_original"], ["simple_mix"], ["A"])}
+    passes = 2 * len(read_sentences(SAMPLES / "original.conll"))  # every original sentence in both epochs
+    assert rows == {"pure_original": "to train (after annotate)", "simple_mix": "to train (after annotate)",
+                    "A": f"{passes} to train"}
+    assert f"training left: 3 of 3 models, {passes:,} sentence passes besides the 2 waiting" in result.output
 
 
 def test_processes_on_one_run_pass_over_a_model_another_is_training(tmp_path, monkeypatch, run_cli):

@@ -64,19 +64,27 @@ def _dry_run(engine: Engine) -> None:
     if not planned:
         return
     scored_on, finished = engine.scored_on(), engine.finished_models()
-    rows = [(m.group.name, m.schedule.label, m.decay_label, m.seed, _status(engine, m, scored_on, finished))
-            for m in planned]
-    click.echo("\n" + format_table(["group", "schedule", "decay", "seed", "status"], rows))
+    rows = [_planned_row(engine, m, scored_on, finished) for m in planned]
+    click.echo("\n" + format_table(["group", "schedule", "decay", "seed", "sentences x epochs", "status"], rows))
+    left = [row for row in rows if row[-1].startswith("to train")]
+    if left:
+        known = [row[-2] for row in left if row[-2] != ""]
+        waiting = len(left) - len(known)
+        click.echo(f"\ntraining left: {len(left)} of {len(rows)} models, {sum(known):,} sentence passes"
+                   + (f" besides the {waiting} waiting for their distilled data" if waiting else ""))
 
 
-def _status(engine: Engine, model: PlannedModel, scored_on: dict, finished: FinishedModels) -> str:
+def _planned_row(engine: Engine, model: PlannedModel, scored_on: dict, finished: FinishedModels) -> tuple:
+    """A planned model's row: its training size (sentences x epochs, from its mixer) and what training would do."""
+    names = (model.group.name, model.schedule.label, model.decay_label, model.seed)
     try:
         task = engine.training_task(model)
     except NotAnnotatedYet:  # it cannot be finished either
-        return "to train (after annotate)"
+        return (*names, "", "to train (after annotate)")
+    passes = sum(epoch.total for epoch in task.mixer.plan)
     if held_elsewhere(task.folder):
-        return "training in another process"
-    return finished.status(task.folder, task.fingerprint, scored_on)
+        return (*names, passes, "training in another process")
+    return (*names, passes, finished.status(task.folder, task.fingerprint, scored_on))
 
 
 @click.command()
