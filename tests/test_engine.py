@@ -336,3 +336,39 @@ def test_the_processes_of_one_distributed_launch_claim_nothing(tmp_path, monkeyp
         monkeypatch.setenv("WORLD_SIZE", "2")
         with claimed(tmp_path / "seed-0") as second:
             assert first and second
+
+
+def test_a_stopped_stage_records_its_wall_time(tmp_path, monkeypatch):
+    """A sweep on a CPU is stopped and restarted many times: the report adds up every run of each stage."""
+    from nerdistill.core import engine as engine_module
+    from nerdistill.core.report import collect
+
+    config = nerdistill.load_run_config(write_config(tmp_path, "http://127.0.0.1:9", "unused-encoder"))
+
+    def stopped(self):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(engine_module.Engine, "stage_train", stopped)
+    monkeypatch.setattr(engine_module.Engine, "check", lambda self: None)
+    for _ in range(2):
+        with pytest.raises(KeyboardInterrupt):
+            engine_module.Engine(config).run(("data", "train"))
+    collected = collect(config.output)
+    assert collected["stage_runs"] == {"data": {"runs": 2, "stopped": 0}, "train": {"runs": 2, "stopped": 2}}
+    assert collected["stage_seconds"]["train"] >= 0
+
+
+def test_sigterm_stops_a_command_as_ctrl_c_does(tmp_path, run_cli, monkeypatch):
+    import os
+    import signal
+
+    from nerdistill.cli import run as run_module
+
+    def killed(*args, **kwargs):
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    monkeypatch.setattr(run_module, "run_config", killed)
+    before = signal.getsignal(signal.SIGTERM)
+    result = run_cli("run", write_config(tmp_path, "http://127.0.0.1:9", "unused-encoder"))
+    assert result.exit_code == 143 and "the same command carries on from there" in result.output
+    assert signal.getsignal(signal.SIGTERM) is before

@@ -7,6 +7,8 @@ one-line ``Error: ...`` and exit code 1; usage errors keep click's exit code 2.
 
 from __future__ import annotations
 
+import signal
+import threading
 from typing import Any
 
 import click
@@ -15,18 +17,33 @@ from nerdistill import __version__
 from nerdistill.core.errors import NerdistillError
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (``kill``, a job queue's stop) taken like Ctrl-C, so a stage ends as cleanly: its wall time is
+    recorded and the message says how to go on."""
+
+
+def _terminate(signum: int, frame: Any) -> None:
+    raise Terminated
+
+
 class NerdistillGroup(click.Group):
-    """A click group that turns user errors into clean messages, and a stop (Ctrl-C) into what to do next."""
+    """A click group that turns user errors into clean messages, and a stop (Ctrl-C, SIGTERM) into what to do
+    next."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        main = threading.current_thread() is threading.main_thread()  # only it may set signal handlers
+        previous = signal.signal(signal.SIGTERM, _terminate) if main else None
         try:
             return super().invoke(ctx)
         except NerdistillError as error:
             raise click.ClickException(str(error)) from None
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as stop:
             click.echo("\nstopped. Every answer and finished epoch so far is kept: the same command carries on "
                        "from there.", err=True)
-            ctx.exit(130)
+            ctx.exit(128 + signal.SIGTERM if isinstance(stop, Terminated) else 130)
+        finally:
+            if main:
+                signal.signal(signal.SIGTERM, previous)
 
 
 @click.group(cls=NerdistillGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -15,7 +15,7 @@ Stages and what they leave in the run folder:
    and one that another process on the same run is training is passed over (``core/claims.py``).
 4. ``report``: ``report.md``, ``report.json`` and plots, from whatever the folder holds.
 
-``stages.jsonl`` records each stage's wall time.
+``stages.jsonl`` records each stage's wall time, a stopped one's too (``"stopped": true``).
 """
 
 from __future__ import annotations
@@ -113,9 +113,12 @@ class Engine:
         results: dict[str, Any] = {}
         for stage in STAGES:
             if stage in stages:
-                started = time.monotonic()
-                results[stage] = getattr(self, f"stage_{stage}")()
-                self._record_stage(stage, time.monotonic() - started)
+                started, finished = time.monotonic(), False
+                try:
+                    results[stage] = getattr(self, f"stage_{stage}")()
+                    finished = True
+                finally:  # a stopped stage's time counts too: a sweep on a CPU spans many stops and restarts
+                    self._record_stage(stage, time.monotonic() - started, stopped=not finished)
         return results
 
     def check(self) -> None:
@@ -127,9 +130,10 @@ class Engine:
         for decay in {m.decay for m in self.planned_models()}:
             self._trainer(decay)
 
-    def _record_stage(self, stage: str, seconds: float) -> None:
+    def _record_stage(self, stage: str, seconds: float, *, stopped: bool) -> None:
+        entry = {"stage": stage, "seconds": round(seconds, 2), "finished": time.time(), "stopped": stopped}
         with (self.run_dir / "stages.jsonl").open("a") as stream:
-            stream.write(json.dumps({"stage": stage, "seconds": round(seconds, 2), "finished": time.time()}) + "\n")
+            stream.write(json.dumps(entry) + "\n")
 
     # --- 1. data -----------------------------------------------------------------------------------------
     def stage_data(self) -> dict[str, int]:

@@ -43,11 +43,15 @@ def collect(run_dir: Path) -> dict[str, Any]:
         annotation[name] = {"summary": json.loads(summary.read_text()),
                             "quality": json.loads(quality.read_text()) if quality.exists() else None}
     stages: dict[str, float] = defaultdict(float)
+    runs: dict[str, dict[str, int]] = defaultdict(lambda: {"runs": 0, "stopped": 0})
     if (run_dir / "stages.jsonl").exists():
         for line in (run_dir / "stages.jsonl").read_text().splitlines():
             entry = json.loads(line)
             stages[entry["stage"]] += entry["seconds"]
-    return {"models": rows, "aggregates": aggregate(rows), "annotation": annotation, "stage_seconds": dict(stages)}
+            runs[entry["stage"]]["runs"] += 1
+            runs[entry["stage"]]["stopped"] += entry.get("stopped", False)
+    return {"models": rows, "aggregates": aggregate(rows), "annotation": annotation, "stage_seconds": dict(stages),
+            "stage_runs": dict(runs)}
 
 
 def aggregate(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -92,8 +96,12 @@ def markdown(collected: dict[str, Any], title: str, *, paper: bool = False) -> s
                   _types_table(collected["aggregates"]), "", "### Where the models were trained", "",
                   _devices_table(collected["models"]), "", *_copied_note(collected["models"])]
     if collected["stage_seconds"]:
-        lines += ["## Wall time per stage", "", _md(["stage", "seconds"],
-                                                    [(k, f"{v:.1f}") for k, v in collected["stage_seconds"].items()]), ""]
+        runs = collected["stage_runs"]
+        rows = [(k, f"{v:.1f}", runs[k]["runs"], runs[k]["stopped"]) for k, v in collected["stage_seconds"].items()]
+        lines += ["## Wall time per stage", "",
+                  "Summed over every run of the stage in this folder, stopped ones included (a process killed "
+                  "outright records nothing; each model's own training time is in its row).", "",
+                  _md(["stage", "seconds", "runs", "stopped"], rows), ""]
     return "\n".join(lines)
 
 
