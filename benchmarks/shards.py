@@ -1,4 +1,5 @@
-"""Sharded training on a CPU: N one-thread processes (``run --shard I/N``) against one process on N threads.
+"""Training on a CPU: N one-thread processes (the same ``run --stage train`` started once a core, or
+``--shard I/N``) against one process on N threads.
 
 At the paper's batch size of 4 a small encoder's matrices are too small for several threads to share one
 step well, so a sweep may train faster as N independent processes, each on one core. Each process runs
