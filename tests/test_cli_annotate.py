@@ -33,3 +33,29 @@ def test_missing_api_key_fails_before_any_work(run_cli, tmp_path, fixtures, monk
     result = run_cli("annotate", fixtures / "mini.conll", "-o", tmp_path / "x.jsonl", "--store", tmp_path / "s.sqlite")
     assert result.exit_code == 1 and "no API key" in result.output and "OPENAI_API_KEY" in result.output
     assert not (tmp_path / "x.jsonl").exists()
+
+
+def test_two_processes_on_one_store_ask_each_sentence_once(tmp_path):
+    """The same annotation started twice (two terminals, a job queue): the second takes over half the work
+    instead of paying for every call again."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from tests.fake_openai import Behaviour
+
+    sample = Path(__file__).resolve().parents[1] / "examples" / "data" / "conll2003-sample" / "to-annotate.conll"
+    with FakeOpenAIServer(Behaviour(latency=1.0)) as server:
+        def start(index):
+            return subprocess.Popen(
+                [sys.executable, "-m", "nerdistill", "annotate", str(sample), "--limit", "12", "-o",
+                 str(tmp_path / f"out{index}.jsonl"), "--store", str(tmp_path / "store.sqlite"), "--model",
+                 "openai/fake", "-O", f"api_base={server.url}", "-k", "0", "--concurrency", "1", "--offline",
+                 "--json"], stdout=subprocess.PIPE, text=True, env=dict(os.environ, NERDISTILL_LOAD_PLUGINS=""))
+
+        processes = [start(0), start(1)]
+        summaries = [json.loads(p.communicate(timeout=300)[0]) for p in processes]
+    assert sum(server.calls.values()) == 12, (server.calls, summaries)
+    assert [s["called"] + s["cached"] for s in summaries] == [12, 12]
+    assert [s["ok"] for s in summaries] == [12, 12]

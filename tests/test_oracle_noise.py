@@ -12,16 +12,21 @@ from nerdistill.prompts.strategy import StrategyOptions
 from nerdistill.providers.oracle_noise import GPT4_COT_PRECISION, GPT4_COT_RECALL
 
 
-def annotate(sentences, tmp_path, **options):
+def oracle_job(tmp_path, **options) -> AnnotationJob:
     provider = registry("providers").get("oracle-noise")("oracle-noise", options)
     strategy = registry("prompt strategies").get("standard")("standard", options=StrategyOptions(k=0))
-    return AnnotationJob(provider, strategy, AnnotationStore(tmp_path / "s.sqlite"), progress=False).run(sentences)
+    return AnnotationJob(provider, strategy, AnnotationStore(tmp_path / "s.sqlite"), progress=False)
+
+
+def annotate(sentences, tmp_path, **options):
+    return oracle_job(tmp_path, **options).run(sentences)
 
 
 def test_gpt4_quality_is_reached_on_the_conll_test_split(conll_test_split, tmp_path):
     gold = read_sentences(conll_test_split)
     results, summary = annotate(gold, tmp_path)
-    assert summary.called == len(gold) and summary.failed == 0 and summary.usage.cost == 0
+    assert summary.called == len({key for _, _, key in oracle_job(tmp_path).requests(gold)})  # repeats: once
+    assert summary.called + summary.cached == len(gold) and summary.failed == 0 and summary.usage.cost == 0
     predicted = [sentence.with_spans(outcome.spans).tags for sentence, outcome in results]
     report = score_tags([s.tags for s in gold], predicted)
     for label in ("LOC", "ORG", "PER", "MISC"):

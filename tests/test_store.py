@@ -1,7 +1,9 @@
 """The annotation store's account of itself: answers, failures, tokens and the wall time they took."""
 
 import json
+import os
 import sqlite3
+import time
 
 from nerdistill.core.annotation import Outcome, Usage
 from nerdistill.core.store import AnnotationStore
@@ -34,3 +36,36 @@ def test_statistics_per_strategy_leave_out_pauses(tmp_path, run_cli):
     result = run_cli("store", path)
     assert result.exit_code == 0 and "cot" in result.output and "wall time" in result.output
     assert json.loads(run_cli("store", path, "--json").output)[1]["strategy"] == "standard"
+
+
+def test_a_request_is_claimed_by_one_live_process_at_a_time(tmp_path):
+    """Processes sharing a store ask each request once; a claim whose process is gone is taken over."""
+    import socket
+    import subprocess
+    import sys
+
+    from nerdistill.core import store as store_module
+
+    store = AnnotationStore(tmp_path / "store.sqlite")
+
+    def claimed_by(owner, since=None):
+        with store.connection:
+            store.connection.execute("insert or replace into claims values ('k', ?, ?)",
+                                     (owner, time.time() if since is None else since))
+
+    host = socket.gethostname()
+    claimed_by(f"{host}:{os.getppid()}")  # a live process on this machine
+    assert store.claim("k") == "taken"
+    finished = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    claimed_by(f"{host}:{finished.stdout.strip()}")  # a process that has ended
+    assert store.claim("k") == "mine" and store.claim("k") == "mine"  # and this one's again
+    claimed_by("elsewhere:1")
+    assert store.claim("k") == "taken"
+    claimed_by("elsewhere:1", since=time.time() - store_module.CLAIM_TIMEOUT_SECONDS - 1)
+    assert store.claim("k") == "mine"
+    store.put("k", sentence_id="a", provider="local", model="m", strategy="cot", outcome=Outcome(status="failed"))
+    assert store.connection.execute("select count(*) from claims").fetchone()[0] == 0
+    assert store.claim("k") == "answered"
+    assert store.claim("k", retry_failed=True) == "mine"  # a failed answer is asked again when so told
+    store.release("k")
+    assert store.connection.execute("select count(*) from claims").fetchone()[0] == 0

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import random
 import time
+from collections import deque
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
@@ -83,6 +84,7 @@ class AnnotationJob:
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     retry_failed: bool = False
     offline: bool = False  # refuse providers that would leave this machine (checked before the first call)
+    poll_seconds: float = 2.0  # how often to look again at requests another process is asking
     progress: bool | None = None  # None: a bar only on a terminal
 
     def requests(self, sentences: list[Sentence]) -> list[tuple[Sentence, Request, str]]:
@@ -113,25 +115,52 @@ class AnnotationJob:
         return [(planned[i][0], outcomes[i]) for i in range(len(planned))], summary
 
     def _call_all(self, planned, pending: list[int], outcomes: dict[int, Outcome], summary: AnnotationSummary) -> None:
+        """Ask the store's missing answers. Each request is claimed in the store first, so processes sharing
+        it (the same run started twice, runs with sentences in common) ask each thing once and take the
+        others' answers; requests another process is asking are looked at again until answered."""
         if not pending:
             return  # the store answered everything: no key, model or network needed
         self.provider.check(offline=self.offline)
         workers = max(1, min(self.concurrency, self.provider.max_concurrency or self.concurrency, len(pending)))
         bar = progress_bar(len(pending), "annotating", "sentence", self.progress)
-        queue = iter(pending)
+        repeats: dict[str, list[int]] = {}  # a sentence repeated in the input is asked once
+        for position in pending:
+            repeats.setdefault(planned[position][2], []).append(position)
+        waiting = deque(positions[0] for positions in repeats.values())
+
+        def settle(position: int, outcome: Outcome, *, cached: bool) -> None:
+            for number, same in enumerate(repeats[planned[position][2]]):
+                outcomes[same] = outcome
+                summary.add(planned[same][0], outcome, cached=cached or number > 0)
+                if bar is not None:
+                    bar.update(1)
+
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="annotate") as pool:
             running: dict[Future, int] = {}
 
-            def submit_next() -> None:
-                position = next(queue, None)
-                if position is not None:
-                    sentence, request, _ = planned[position]
-                    running[pool.submit(self._call, sentence, request)] = position
+            def submit_next() -> bool:
+                """Ask the next request no other process is asking; False if there is none now."""
+                for _ in range(len(waiting)):
+                    position = waiting.popleft()
+                    sentence, request, key = planned[position]
+                    state = self.store.claim(key, retry_failed=self.retry_failed)
+                    if state == "mine":
+                        running[pool.submit(self._call, sentence, request)] = position
+                        return True
+                    if state == "answered":  # by another process since this run looked
+                        settle(position, apply_alignment(self.store.get_many([key])[key], sentence,
+                                                         self.strategy.options), cached=True)
+                    else:
+                        waiting.append(position)
+                return False
 
-            for _ in range(workers):
-                submit_next()
             try:
-                while running:
+                while running or waiting:
+                    while len(running) < workers and submit_next():
+                        pass
+                    if not running:  # all that is left is being asked by other processes
+                        time.sleep(self.poll_seconds)
+                        continue
                     done, _ = wait(running, return_when=FIRST_COMPLETED)
                     for future in done:
                         position = running.pop(future)
@@ -140,11 +169,9 @@ class AnnotationJob:
                         if outcome.error is None or not outcome.error.startswith("transport:"):
                             self.store.put(key, sentence_id=sentence.id, provider=self.provider.name,
                                            model=self.provider.model, strategy=self.strategy.name, outcome=outcome)
-                        outcomes[position] = outcome
-                        summary.add(sentence, outcome, cached=False)
-                        if bar is not None:
-                            bar.update(1)
-                        submit_next()
+                        else:
+                            self.store.release(key)
+                        settle(position, outcome, cached=False)
             except BaseException:
                 for future in running:
                     future.cancel()

@@ -5,16 +5,24 @@ moment (even ``kill -9``) loses at most the calls in flight, and a re-run finds 
 is a hash of the provider's identity (model and options, never the API key), the strategy's name and
 version, the exact messages, the answer's schema and the validation settings; anything that could
 change an answer changes the key, and nothing else does.
+
+Processes sharing a store (the same run started twice, runs with sentences in common) claim a request
+in the ``claims`` table before asking it, so each is asked once: the others take its answer when it is
+stored. A claim dies with its process (or, from another machine, after ``CLAIM_TIMEOUT_SECONDS``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import os
+import socket
 import sqlite3
 import statistics
 import threading
 import time
+from collections.abc import Iterator
 from itertools import groupby
 from pathlib import Path
 from typing import Any
@@ -33,7 +41,15 @@ create table if not exists answers (
     outcome text not null,
     created real not null
 );
+create table if not exists claims (
+    key text primary key,
+    owner text not null,
+    since real not null
+);
 """
+# a claim of a process on another machine (a store on a shared disk) counts as abandoned after this long
+CLAIM_TIMEOUT_SECONDS = 900
+OWNER = f"{socket.gethostname()}:{os.getpid()}"
 
 
 def request_key(provider_identity: dict[str, Any], strategy: str, version: str, request: Request) -> str:
@@ -58,7 +74,45 @@ class AnnotationStore:
             self.connection.executescript(SCHEMA)
         except sqlite3.DatabaseError as error:
             raise NerdistillError(f"not a usable annotation store ({error})", path=self.path) from None
+        self.connection.create_function("claim_alive", 2, _claim_alive, deterministic=False)
         self.lock = threading.Lock()
+
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[None]:
+        """One write transaction that takes the write lock at its start. In WAL mode a transaction that has
+        read before another process wrote cannot write any more, and fails at once rather than waiting."""
+        with self.lock:
+            self.connection.execute("begin immediate")
+            try:
+                yield
+            except BaseException:
+                self.connection.rollback()
+                raise
+            self.connection.commit()
+
+    def claim(self, key: str, *, retry_failed: bool = False) -> str:
+        """Take the request ``key`` for this process, so that processes sharing the store do not ask the same
+        thing twice: ``"answered"`` (the store has the answer), ``"mine"`` (ask it, then :meth:`put`) or
+        ``"taken"`` (a live process is asking it; look again later). A claim whose process is gone is taken
+        over. One SQL statement, so two processes cannot both get ``"mine"``."""
+        answered = "status = 'ok'" if retry_failed else "1"
+        with self._writing():
+            self.connection.execute(
+                "insert into claims select ?, ?, ? where not exists "
+                f"(select 1 from answers where key = ? and {answered}) "
+                "on conflict(key) do update set owner = excluded.owner, since = excluded.since "
+                "where claims.owner = excluded.owner or not claim_alive(claims.owner, claims.since)",
+                (key, OWNER, time.time(), key))
+            owner = self.connection.execute("select owner from claims where key = ?", (key,)).fetchone()
+            if owner is not None and owner[0] == OWNER:
+                return "mine"
+            stored = self.connection.execute(f"select 1 from answers where key = ? and {answered}", (key,))
+            return "answered" if stored.fetchone() else "taken"
+
+    def release(self, key: str) -> None:
+        """Give up this process's claim on ``key`` without an answer (a call that failed on the way)."""
+        with self._writing():
+            self.connection.execute("delete from claims where key = ? and owner = ?", (key, OWNER))
 
     def get_many(self, keys: list[str]) -> dict[str, Outcome]:
         found: dict[str, Outcome] = {}
@@ -71,11 +125,12 @@ class AnnotationStore:
         return found
 
     def put(self, key: str, *, sentence_id: str, provider: str, model: str, strategy: str, outcome: Outcome) -> None:
-        with self.lock, self.connection:
+        with self._writing():
             self.connection.execute(
                 "insert or replace into answers values (?, ?, ?, ?, ?, ?, ?, ?)",
                 (key, sentence_id, provider, model, strategy, outcome.status,
                  outcome.model_dump_json(exclude=set() if outcome.provider_spans else {"spans"}), time.time()))
+            self.connection.execute("delete from claims where key = ?", (key,))
 
     def count(self) -> int:
         with self.lock:
@@ -107,3 +162,18 @@ class AnnotationStore:
 
     def close(self) -> None:
         self.connection.close()
+
+
+def _claim_alive(owner: str, since: float) -> bool:
+    """Whether the process that claimed a request may still answer it: on this machine, whether it runs;
+    on another, whether the claim is recent."""
+    host, _, pid = owner.rpartition(":")
+    if host != socket.gethostname():
+        return time.time() - since < CLAIM_TIMEOUT_SECONDS
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
