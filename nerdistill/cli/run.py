@@ -30,8 +30,9 @@ def run(config_file: Path, stages: tuple[str, ...], dry_run: bool, quiet: bool,
     """Run CONFIG: sample the data, annotate (cached), train every group x decay x seed, evaluate, report.
 
     Finished work is never redone: a re-run makes no LLM call and trains nothing already trained, and a
-    stopped run picks up where it stopped. N processes started with --shard 0/N .. N-1/N train a sweep
-    together (then run --stage report once).
+    stopped run picks up where it stopped. The same command started in several processes shares the work:
+    each takes the requests and models no other is on (--shard I/N splits the models in advance instead);
+    then run --stage report once.
     """
     logging.basicConfig(level=logging.WARNING if quiet else logging.INFO, format="%(message)s")
     config = load_run_config(config_file)
