@@ -182,6 +182,17 @@ def test_the_reproduction_configs_are_valid():
     assert configs["phase2_oracle"].annotation.provider == "oracle-noise"
 
 
+def test_the_script_carrying_the_reproduction_on_names_its_runs_in_order():
+    import re
+    import subprocess
+
+    script = ROOT / "reproduction" / "run-here.sh"
+    assert subprocess.run(["bash", "-n", str(script)]).returncode == 0
+    runs = re.search(r"^RUNS=\((.*?)\)", script.read_text(), re.M).group(1).split()
+    assert runs == ["phase2_oracle", "phase3_oracle", "phase2_local", "phase3_local"]  # phase 3 reuses phase 2
+    assert all((ROOT / "reproduction" / f"{run}.toml").exists() for run in runs)
+
+
 def test_report_command_on_a_run_folder(tmp_path, tiny_bert, run_cli):
     with FakeOpenAIServer() as server:
         config = write_config(tmp_path, server.url, tiny_bert)
