@@ -69,3 +69,20 @@ def test_a_request_is_claimed_by_one_live_process_at_a_time(tmp_path):
     assert store.claim("k", retry_failed=True) == "mine"  # a failed answer is asked again when so told
     store.release("k")
     assert store.connection.execute("select count(*) from claims").fetchone()[0] == 0
+
+
+def test_processes_opening_a_new_store_at_once_all_get_it(tmp_path):
+    """The same run started twice creates its store twice at the same moment: neither may fail."""
+    import subprocess
+    import sys
+
+    code = ("import sys, time; from nerdistill.core.annotation import Outcome; "
+            "from nerdistill.core.store import AnnotationStore; "
+            "time.sleep(max(0, float(sys.argv[2]) - time.time())); "  # all open it at the same instant
+            "AnnotationStore(sys.argv[1]).put('k', sentence_id='a', provider='p', model='m', strategy='s', "
+            "outcome=Outcome(status='ok'))")
+    start = str(time.time() + 5)
+    processes = [subprocess.Popen([sys.executable, "-c", code, str(tmp_path / "store.sqlite"), start],
+                                  stderr=subprocess.PIPE, text=True) for _ in range(12)]
+    errors = [p.communicate(timeout=120)[1] for p in processes]
+    assert [p.returncode for p in processes] == [0] * 12, errors

@@ -70,12 +70,24 @@ class AnnotationStore:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self.connection = sqlite3.connect(self.path, timeout=60, check_same_thread=False)
-            self.connection.execute("pragma journal_mode=wal")
-            self.connection.executescript(SCHEMA)
+            self._set_up(deadline=time.monotonic() + 60)
         except sqlite3.DatabaseError as error:
             raise NerdistillError(f"not a usable annotation store ({error})", path=self.path) from None
         self.connection.create_function("claim_alive", 2, _claim_alive, deterministic=False)
         self.lock = threading.Lock()
+
+    def _set_up(self, *, deadline: float) -> None:
+        """WAL mode and the tables. Switching to WAL needs the file to itself and fails at once, without
+        waiting, while another process opens it too (the same run started twice): so try again a while."""
+        while True:
+            try:
+                self.connection.execute("pragma journal_mode=wal")
+                self.connection.executescript(SCHEMA)
+                return
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
 
     @contextlib.contextmanager
     def _writing(self) -> Iterator[None]:
