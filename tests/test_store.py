@@ -56,6 +56,8 @@ def test_a_request_is_claimed_by_one_live_process_at_a_time(tmp_path):
     host = socket.gethostname()
     claimed_by(f"{host}:{os.getppid()}")  # a live process on this machine
     assert store.claim("k") == "taken"
+    claimed_by(f"{host}:{os.getppid()}", since=time.time() - store_module.CLAIM_TIMEOUT_SECONDS - 1)
+    assert store.claim("k") == "mine"  # too old: a process number copied with the store from elsewhere
     finished = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
     claimed_by(f"{host}:{finished.stdout.strip()}")  # a process that has ended
     assert store.claim("k") == "mine" and store.claim("k") == "mine"  # and this one's again

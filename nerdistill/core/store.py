@@ -8,7 +8,7 @@ change an answer changes the key, and nothing else does.
 
 Processes sharing a store (the same run started twice, runs with sentences in common) claim a request
 in the ``claims`` table before asking it, so each is asked once: the others take its answer when it is
-stored. A claim dies with its process (or, from another machine, after ``CLAIM_TIMEOUT_SECONDS``).
+stored. A claim dies with its process, and after ``CLAIM_TIMEOUT_SECONDS`` in any case.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ create table if not exists claims (
     since real not null
 );
 """
-# a claim of a process on another machine (a store on a shared disk) counts as abandoned after this long
+# a claim counts as abandoned after this long (sooner on this machine, when its process has ended)
 CLAIM_TIMEOUT_SECONDS = 900
 OWNER = f"{socket.gethostname()}:{os.getpid()}"
 
@@ -177,11 +177,14 @@ class AnnotationStore:
 
 
 def _claim_alive(owner: str, since: float) -> bool:
-    """Whether the process that claimed a request may still answer it: on this machine, whether it runs;
-    on another, whether the claim is recent."""
+    """Whether the process that claimed a request may still answer it: the claim is recent and, on this
+    machine, its process runs. The age bound also covers a store copied to another machine with a claim in
+    it, whose process number may belong to something else there."""
+    if time.time() - since >= CLAIM_TIMEOUT_SECONDS:
+        return False
     host, _, pid = owner.rpartition(":")
     if host != socket.gethostname():
-        return time.time() - since < CLAIM_TIMEOUT_SECONDS
+        return True
     try:
         os.kill(int(pid), 0)
     except ProcessLookupError:
