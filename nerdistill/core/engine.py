@@ -99,6 +99,7 @@ class Engine:
         self._original: list[Sentence] | None = None
         self._test: list[Sentence] | None = None
         self._distilled: dict[str, list[Sentence]] = {}
+        self._trainers: dict[float | None, Any] = {}
 
     # --- the whole run ---------------------------------------------------------------------------------
     def run(self, stages: tuple[str, ...] = STAGES) -> dict[str, Any]:
@@ -323,10 +324,14 @@ class Engine:
         return row
 
     def _trainer(self, decay: float | None):
-        training = self.config.training
-        trainer_class = registry("trainers").get(training.trainer, option="training.trainer")
-        options = {**training.trainer_options, "lr_decay": decay, "progress": self.progress}
-        return trainer_class(training.trainer, validate_options(trainer_class.options_model, options, "training"))
+        """The trainer of every model with this learning-rate decay (one per decay, as the models share it)."""
+        if decay not in self._trainers:
+            training = self.config.training
+            trainer_class = registry("trainers").get(training.trainer, option="training.trainer")
+            options = {**training.trainer_options, "lr_decay": decay, "progress": self.progress}
+            self._trainers[decay] = trainer_class(training.trainer, validate_options(trainer_class.options_model,
+                                                                                     options, "training"))
+        return self._trainers[decay]
 
     # --- 4. report -------------------------------------------------------------------------------------------
     def stage_report(self) -> dict[str, Any]:

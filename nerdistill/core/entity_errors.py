@@ -23,7 +23,7 @@ def entity_errors(pairs: Sequence[tuple[Sentence, Sequence[str]]], *, examples: 
     spurious: dict[str, Counter] = defaultdict(Counter)
     missed: Counter = Counter()
     for gold, predicted in pairs:
-        gold_types = {(s.start, s.end): s.label for s in tags_to_spans(gold.tags)}
+        gold_types = {(s.start, s.end): s.label for s in gold.spans}
         predicted_spans = tags_to_spans(predicted, gold.tokens)
         found = {(s.start, s.end) for s in predicted_spans}
         for span in predicted_spans:

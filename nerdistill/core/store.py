@@ -49,7 +49,11 @@ create table if not exists claims (
 """
 # a claim counts as abandoned after this long (sooner on this machine, when its process has ended)
 CLAIM_TIMEOUT_SECONDS = 900
-OWNER = f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _owner() -> str:
+    """This process, as a claim names it; read at each claim, so a forked child is not taken for its parent."""
+    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 def request_key(provider_identity: dict[str, Any], strategy: str, version: str, request: Request) -> str:
@@ -107,16 +111,16 @@ class AnnotationStore:
         thing twice: ``"answered"`` (the store has the answer), ``"mine"`` (ask it, then :meth:`put`) or
         ``"taken"`` (a live process is asking it; look again later). A claim whose process is gone is taken
         over. One SQL statement, so two processes cannot both get ``"mine"``."""
-        answered = "status = 'ok'" if retry_failed else "1"
+        answered, owner = ("status = 'ok'" if retry_failed else "1"), _owner()
         with self._writing():
             self.connection.execute(
                 "insert into claims select ?, ?, ? where not exists "
                 f"(select 1 from answers where key = ? and {answered}) "
                 "on conflict(key) do update set owner = excluded.owner, since = excluded.since "
                 "where claims.owner = excluded.owner or not claim_alive(claims.owner, claims.since)",
-                (key, OWNER, time.time(), key))
-            owner = self.connection.execute("select owner from claims where key = ?", (key,)).fetchone()
-            if owner is not None and owner[0] == OWNER:
+                (key, owner, time.time(), key))
+            holder = self.connection.execute("select owner from claims where key = ?", (key,)).fetchone()
+            if holder is not None and holder[0] == owner:
                 return "mine"
             stored = self.connection.execute(f"select 1 from answers where key = ? and {answered}", (key,))
             return "answered" if stored.fetchone() else "taken"
@@ -124,7 +128,7 @@ class AnnotationStore:
     def release(self, key: str) -> None:
         """Give up this process's claim on ``key`` without an answer (a call that failed on the way)."""
         with self._writing():
-            self.connection.execute("delete from claims where key = ? and owner = ?", (key, OWNER))
+            self.connection.execute("delete from claims where key = ? and owner = ?", (key, _owner()))
 
     def get_many(self, keys: list[str]) -> dict[str, Outcome]:
         found: dict[str, Outcome] = {}
