@@ -7,7 +7,7 @@
 # every core then goes through the runs in the same order, each process taking the models no other is
 # training (runs sharing a store and a sweep share the work: `nerdistill run --help`). Stop it at any time
 # (Ctrl-C stops them all, as does killing this script's process group): running it again carries on where
-# each stage stopped. Logs: runs/run-here-core<N>.log. Measured rates and what is left: REPRODUCTION.md.
+# each stage stopped. Logs (appended to): runs/run-here-core<N>.log. Measured rates and what is left: REPRODUCTION.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 NERDISTILL=${NERDISTILL:-nerdistill}
@@ -30,8 +30,8 @@ mkdir -p runs
 {
   on_core 0 "$NERDISTILL" run reproduction/phase2_local.toml --stage data --stage annotate
   every_run 0
-} > runs/run-here-core0.log 2>&1 &
+} >> runs/run-here-core0.log 2>&1 &
 for ((core = 1; core < $(nproc); core++)); do
-  every_run "$core" > "runs/run-here-core$core.log" 2>&1 &
+  every_run "$core" >> "runs/run-here-core$core.log" 2>&1 &
 done
 wait

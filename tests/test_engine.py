@@ -95,7 +95,8 @@ def test_a_run_produces_every_stage_and_a_second_run_redoes_nothing(tmp_path, ti
         assert [m["f1"] for m in again.models] == [m["f1"] for m in results.models]
 
 
-def test_a_run_killed_in_training_resumes_without_redoing_finished_models(tmp_path, tiny_bert, monkeypatch):
+def test_a_run_killed_in_training_resumes_without_redoing_finished_models(tmp_path, tiny_bert, monkeypatch,
+                                                                          run_cli):
     real_epoch = token_classification.TokenClassificationTrainer._train_epoch
     trained = []
 
@@ -114,6 +115,8 @@ def test_a_run_killed_in_training_resumes_without_redoing_finished_models(tmp_pa
         finished = sorted(str(p.parent.relative_to(run)) for p in run.glob("models/*/*/seed-*/result.json"))
         assert len(finished) == 2 and list(run.glob("models/*/*/seed-*/checkpoint.pt"))
         finished_models = {p: p.stat().st_mtime_ns for p in run.glob("models/*/*/seed-*/model/model.safetensors")}
+        plan = run_cli("run", config, "--dry-run").output
+        assert plan.count("(1 of 2 epochs done)") == 1 and "training left: 6 of 8 models" in plan
         trained.clear()
         monkeypatch.setattr(token_classification.TokenClassificationTrainer, "_train_epoch",
                             lambda self, epoch, *rest: trained.append(epoch) or real_epoch(self, epoch, *rest))

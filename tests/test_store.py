@@ -68,7 +68,9 @@ def test_a_request_is_claimed_by_one_live_process_at_a_time(tmp_path):
     store.put("k", sentence_id="a", provider="local", model="m", strategy="cot", outcome=Outcome(status="failed"))
     assert store.connection.execute("select count(*) from claims").fetchone()[0] == 0
     assert store.claim("k") == "answered"
-    assert store.claim("k", retry_failed=True) == "mine"  # a failed answer is asked again when so told
+    assert store.claim("k", retry_failed_before=time.time() + 1) == "mine"  # a failure of an earlier run: ask again
+    store.release("k")
+    assert store.claim("k", retry_failed_before=time.time() - 60) == "answered"  # re-asked since this run began
     store.release("k")
     assert store.connection.execute("select count(*) from claims").fetchone()[0] == 0
 

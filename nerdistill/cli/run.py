@@ -56,6 +56,9 @@ def _shard(value: str | None) -> tuple[int, int] | None:
     return int(index), int(count)  # the engine checks the range
 
 
+TRAINING_ELSEWHERE = "training in another process"
+
+
 def _dry_run(engine: Engine) -> None:
     click.echo(format_table(["data", "sentences"], list(engine.stage_data().items())))
     for name, figures in engine.estimate().items():
@@ -66,26 +69,33 @@ def _dry_run(engine: Engine) -> None:
         return
     scored_on, finished = engine.scored_on(), engine.finished_models()
     rows = [_planned_row(engine, m, scored_on, finished) for m in planned]
-    click.echo("\n" + format_table(["group", "schedule", "decay", "seed", "sentences x epochs", "status"], rows))
-    left = [row for row in rows if row[-1].startswith("to train")]
+    click.echo("\n" + format_table(["group", "schedule", "decay", "seed", "sentence passes", "status"], rows))
+    left = [row for row in rows if row[-1].startswith(("to train", TRAINING_ELSEWHERE))]
     if left:
         known = [row[-2] for row in left if row[-2] != ""]
+        elsewhere = sum(row[-1] == TRAINING_ELSEWHERE for row in left)
         waiting = len(left) - len(known)
-        click.echo(f"\ntraining left: {len(left)} of {len(rows)} models, {sum(known):,} sentence passes"
+        click.echo(f"\ntraining left: {len(left)} of {len(rows)} models"
+                   + (f" ({elsewhere} in another process)" if elsewhere else "")
+                   + f", {sum(known):,} sentence passes"
                    + (f" besides the {waiting} waiting for their distilled data" if waiting else ""))
 
 
 def _planned_row(engine: Engine, model: PlannedModel, scored_on: dict, finished: FinishedModels) -> tuple:
-    """A planned model's row: its training size (sentences x epochs, from its mixer) and what training would do."""
+    """A planned model's row: its size in sentence passes (sentences x epochs, from its mixer; those left where a
+    stopped training resumes) and what training would do."""
     names = (model.group.name, model.schedule.label, model.decay_label, model.seed)
     try:
         task = engine.training_task(model)
     except NotAnnotatedYet:  # it cannot be finished either
         return (*names, "", "to train (after annotate)")
-    passes = sum(epoch.total for epoch in task.mixer.plan)
-    if held_elsewhere(task.folder):
-        return (*names, passes, "training in another process")
-    return (*names, passes, finished.status(task.folder, task.fingerprint, scored_on))
+    status = TRAINING_ELSEWHERE if held_elsewhere(task.folder) else finished.status(
+        task.folder, task.fingerprint, scored_on)
+    if status not in ("to train", TRAINING_ELSEWHERE):
+        return (*names, sum(epoch.total for epoch in task.mixer.plan), status)
+    done = task.trainer.epochs_done(task.folder, task.fingerprint)
+    left = sum(epoch.total for epoch in task.mixer.plan[done:])
+    return (*names, left, f"{status} ({done} of {len(task.mixer.plan)} epochs done)" if done else status)
 
 
 @click.command()

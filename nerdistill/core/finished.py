@@ -43,26 +43,23 @@ class FinishedModels:
 
     def result(self, folder: Path, fingerprint: str | None, scored_on: dict[str, Any]) -> dict[str, Any] | None:
         """The model's result, after copying its folder here if another run trained it; None: train it."""
-        source = self._finished_in(folder, fingerprint, scored_on)
+        own = _finished_row(folder, fingerprint, scored_on)
+        if own is not None:
+            log.info("already trained and scored: %s", folder / RESULT)
+            return own
+        source = self._elsewhere(fingerprint, scored_on)
         if source is None:
             return None
-        if source == folder:
-            log.info("already trained and scored: %s", folder / RESULT)
-            return _finished_row(folder, fingerprint, scored_on)
         log.info("trained in another run, taken from there: %s", source)
         adopt(source, folder)
         return {**_finished_row(folder, fingerprint, scored_on), "taken_from": str(source)}
 
     def status(self, folder: Path, fingerprint: str | None, scored_on: dict[str, Any]) -> str:
         """What training would do with the model: nothing, copy it from another run, or train it."""
-        source = self._finished_in(folder, fingerprint, scored_on)
-        return "to train" if source is None else "done" if source == folder else f"to copy from {source}"
-
-    def _finished_in(self, folder: Path, fingerprint: str | None, scored_on: dict[str, Any]) -> Path | None:
-        """The folder holding the finished model: its own, else another run's; None where none has it."""
         if _finished_row(folder, fingerprint, scored_on) is not None:
-            return folder
-        return self._elsewhere(fingerprint, scored_on)
+            return "done"
+        source = self._elsewhere(fingerprint, scored_on)
+        return "to train" if source is None else f"to copy from {source}"
 
     def _elsewhere(self, fingerprint: str | None, scored_on: dict[str, Any]) -> Path | None:
         if fingerprint is None or not self.other_runs:

@@ -97,7 +97,7 @@ class AnnotationJob:
 
     def run(self, sentences: list[Sentence]) -> tuple[list[tuple[Sentence, Outcome]], AnnotationSummary]:
         """Annotate ``sentences``; returns each with its outcome, in input order, and the summary."""
-        started = time.monotonic()
+        started, now = time.monotonic(), time.time()
         summary = AnnotationSummary(sentences=len(sentences))
         planned = self.requests(sentences)
         cached = self.store.get_many([key for _, _, key in planned])
@@ -110,75 +110,12 @@ class AnnotationJob:
                 summary.add(sentence, outcomes[position], cached=True)
             else:
                 pending.append(position)
-        self._call_all(planned, pending, outcomes, summary)
+        if pending:  # checked only now: answers all in the store need no key, model or network
+            self.provider.check(offline=self.offline)
+            retry_failed_before = now if self.retry_failed else None
+            _Calls(self, planned, pending, outcomes, summary, retry_failed_before=retry_failed_before).run()
         summary.seconds = time.monotonic() - started
         return [(planned[i][0], outcomes[i]) for i in range(len(planned))], summary
-
-    def _call_all(self, planned, pending: list[int], outcomes: dict[int, Outcome], summary: AnnotationSummary) -> None:
-        """Ask the store's missing answers. Each request is claimed in the store first, so processes sharing
-        it (the same run started twice, runs with sentences in common) ask each thing once and take the
-        others' answers; requests another process is asking are looked at again until answered."""
-        if not pending:
-            return  # the store answered everything: no key, model or network needed
-        self.provider.check(offline=self.offline)
-        workers = max(1, min(self.concurrency, self.provider.max_concurrency or self.concurrency, len(pending)))
-        bar = progress_bar(len(pending), "annotating", "sentence", self.progress)
-        repeats: dict[str, list[int]] = {}  # a sentence repeated in the input is asked once
-        for position in pending:
-            repeats.setdefault(planned[position][2], []).append(position)
-        waiting = deque(positions[0] for positions in repeats.values())
-
-        def settle(position: int, outcome: Outcome, *, cached: bool) -> None:
-            for number, same in enumerate(repeats[planned[position][2]]):
-                outcomes[same] = outcome
-                summary.add(planned[same][0], outcome, cached=cached or number > 0)
-                if bar is not None:
-                    bar.update(1)
-
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="annotate") as pool:
-            running: dict[Future, int] = {}
-
-            def submit_next() -> bool:
-                """Ask the next request no other process is asking; False if there is none now."""
-                for _ in range(len(waiting)):
-                    position = waiting.popleft()
-                    sentence, request, key = planned[position]
-                    state = self.store.claim(key, retry_failed=self.retry_failed)
-                    if state == "mine":
-                        running[pool.submit(self._call, sentence, request)] = position
-                        return True
-                    if state == "answered":  # by another process since this run looked
-                        settle(position, apply_alignment(self.store.get_many([key])[key], sentence,
-                                                         self.strategy.options), cached=True)
-                    else:
-                        waiting.append(position)
-                return False
-
-            try:
-                while running or waiting:
-                    while len(running) < workers and submit_next():
-                        pass
-                    if not running:  # all that is left is being asked by other processes
-                        time.sleep(self.poll_seconds)
-                        continue
-                    done, _ = wait(running, return_when=FIRST_COMPLETED)
-                    for future in done:
-                        position = running.pop(future)
-                        sentence, _, key = planned[position]
-                        outcome = future.result()  # a user error (bad key) propagates and stops the run
-                        if outcome.error is None or not outcome.error.startswith("transport:"):
-                            self.store.put(key, sentence_id=sentence.id, provider=self.provider.name,
-                                           model=self.provider.model, strategy=self.strategy.name, outcome=outcome)
-                        else:
-                            self.store.release(key)
-                        settle(position, outcome, cached=False)
-            except BaseException:
-                for future in running:
-                    future.cancel()
-                raise
-            finally:
-                if bar is not None:
-                    bar.close()
 
     def _call(self, sentence: Sentence, request: Request) -> Outcome:
         for attempt in range(self.retry.attempts):
@@ -191,3 +128,78 @@ class AnnotationJob:
                 time.sleep(self.retry.delay(attempt, error.retry_after))
         raise AssertionError("unreachable")
 
+
+
+class _Calls:
+    """The calls of one :meth:`AnnotationJob.run`. Each request is claimed in the store first, so processes
+    sharing it (the same run started twice, runs with sentences in common) ask each thing once and take the
+    others' answers; requests another process is asking are looked at again until answered. A sentence
+    repeated in the input is asked once."""
+
+    def __init__(self, job: AnnotationJob, planned: list[tuple[Sentence, Request, str]], pending: list[int],
+                 outcomes: dict[int, Outcome], summary: AnnotationSummary, *, retry_failed_before: float | None):
+        self.job, self.planned, self.outcomes, self.summary = job, planned, outcomes, summary
+        self.retry_failed_before = retry_failed_before  # failures of earlier runs are asked again, once
+        self.repeats: dict[str, list[int]] = {}  # request key -> the input positions asking it
+        for position in pending:
+            self.repeats.setdefault(planned[position][2], []).append(position)
+        self.waiting = deque(positions[0] for positions in self.repeats.values())
+        self.running: dict[Future, int] = {}
+        limit = job.provider.max_concurrency or job.concurrency
+        self.workers = max(1, min(job.concurrency, limit, len(self.repeats)))
+        self.bar = progress_bar(len(pending), "annotating", "sentence", job.progress)
+
+    def run(self) -> None:
+        with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="annotate") as pool:
+            try:
+                while self.running or self.waiting:
+                    while len(self.running) < self.workers and self._submit_next(pool):
+                        pass
+                    if not self.running:  # all that is left is being asked by other processes
+                        time.sleep(self.job.poll_seconds)
+                        continue
+                    done, _ = wait(self.running, return_when=FIRST_COMPLETED)
+                    for future in done:  # a user error (bad key) propagates from result() and stops the run
+                        self._keep(self.running.pop(future), future.result())
+            except BaseException:
+                for future in self.running:
+                    future.cancel()
+                raise
+            finally:
+                if self.bar is not None:
+                    self.bar.close()
+
+    def _submit_next(self, pool: ThreadPoolExecutor) -> bool:
+        """Ask the next request no other process is asking; False if there is none now."""
+        job = self.job
+        for _ in range(len(self.waiting)):
+            position = self.waiting.popleft()
+            sentence, request, key = self.planned[position]
+            state = job.store.claim(key, retry_failed_before=self.retry_failed_before)
+            if state == "mine":
+                self.running[pool.submit(job._call, sentence, request)] = position
+                return True
+            if state == "answered":  # by another process since this run looked
+                stored = job.store.get_many([key])[key]
+                self._settle(position, apply_alignment(stored, sentence, job.strategy.options), cached=True)
+            else:
+                self.waiting.append(position)
+        return False
+
+    def _keep(self, position: int, outcome: Outcome) -> None:
+        """Store an answer (valid or not); a call that failed on the way is released for a later run."""
+        job = self.job
+        sentence, _, key = self.planned[position]
+        if outcome.error is None or not outcome.error.startswith("transport:"):
+            job.store.put(key, sentence_id=sentence.id, provider=job.provider.name, model=job.provider.model,
+                          strategy=job.strategy.name, outcome=outcome)
+        else:
+            job.store.release(key)
+        self._settle(position, outcome, cached=False)
+
+    def _settle(self, position: int, outcome: Outcome, *, cached: bool) -> None:
+        for number, same in enumerate(self.repeats[self.planned[position][2]]):
+            self.outcomes[same] = outcome
+            self.summary.add(self.planned[same][0], outcome, cached=cached or number > 0)
+            if self.bar is not None:
+                self.bar.update(1)

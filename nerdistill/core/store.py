@@ -106,23 +106,29 @@ class AnnotationStore:
                 raise
             self.connection.commit()
 
-    def claim(self, key: str, *, retry_failed: bool = False) -> str:
+    def claim(self, key: str, *, retry_failed_before: float | None = None) -> str:
         """Take the request ``key`` for this process, so that processes sharing the store do not ask the same
         thing twice: ``"answered"`` (the store has the answer), ``"mine"`` (ask it, then :meth:`put`) or
         ``"taken"`` (a live process is asking it; look again later). A claim whose process is gone is taken
-        over. One SQL statement, so two processes cannot both get ``"mine"``."""
-        answered, owner = ("status = 'ok'" if retry_failed else "1"), _owner()
+        over. One SQL statement, so two processes cannot both get ``"mine"``.
+
+        ``retry_failed_before`` (a ``time.time()``): a failed answer stored before then is asked again, one
+        stored since (by another process re-asking it in the same round) is the answer."""
+        owner = _owner()
+        answered, parameters = "1", ()
+        if retry_failed_before is not None:
+            answered, parameters = "(status = 'ok' or created >= ?)", (retry_failed_before,)
         with self._writing():
             self.connection.execute(
                 "insert into claims select ?, ?, ? where not exists "
                 f"(select 1 from answers where key = ? and {answered}) "
                 "on conflict(key) do update set owner = excluded.owner, since = excluded.since "
                 "where claims.owner = excluded.owner or not claim_alive(claims.owner, claims.since)",
-                (key, owner, time.time(), key))
+                (key, owner, time.time(), key, *parameters))
             holder = self.connection.execute("select owner from claims where key = ?", (key,)).fetchone()
             if holder is not None and holder[0] == owner:
                 return "mine"
-            stored = self.connection.execute(f"select 1 from answers where key = ? and {answered}", (key,))
+            stored = self.connection.execute(f"select 1 from answers where key = ? and {answered}", (key, *parameters))
             return "answered" if stored.fetchone() else "taken"
 
     def release(self, key: str) -> None:

@@ -70,6 +70,11 @@ class Trainer(Configured):
         (its results are then never reused: a sweep trains such a model every time)."""
         return None
 
+    def epochs_done(self, output_dir: Path, fingerprint: str | None) -> int:
+        """Epochs a stopped training of this model left in ``output_dir`` to resume from, so that a dry run
+        counts only the training left; 0 where there are none or the trainer cannot tell."""
+        return 0
+
     def predict(self, model_dir: Path, sentences: list[Sentence]) -> list[tuple[str, ...]]:
         raise NotImplementedError
 

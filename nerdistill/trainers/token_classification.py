@@ -206,6 +206,15 @@ class TokenClassificationTrainer(Trainer):
         log.info("resuming after epoch %d of %d", state["epoch"] + 1, self.options.epochs)
         return state["epoch"] + 1, state["history"]
 
+    def epochs_done(self, output_dir: Path, fingerprint: str | None) -> int:
+        import torch
+
+        path = output_dir / CHECKPOINT
+        if fingerprint is None or not path.exists():
+            return 0
+        state = torch.load(path, map_location="cpu", weights_only=False, mmap=True)  # maps the weights, reads none
+        return state["epoch"] + 1 if state["fingerprint"] == fingerprint else 0
+
     def _checkpoint(self, output_dir, fingerprint, epoch, model, optimizer, history) -> None:
         import torch
 
