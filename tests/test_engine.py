@@ -117,6 +117,10 @@ def test_a_run_killed_in_training_resumes_without_redoing_finished_models(tmp_pa
         finished_models = {p: p.stat().st_mtime_ns for p in run.glob("models/*/*/seed-*/model/model.safetensors")}
         plan = run_cli("run", config, "--dry-run").output
         assert plan.count("(1 of 2 epochs done)") == 1 and "training left: 6 of 8 models" in plan
+        reports = [json.loads(p.read_text()) for p in run.glob("models/*/*/seed-*/report.json")]
+        rate = (sum(e["distilled"] + e["original"] for r in reports for e in r["epochs"])
+                / sum(r["train_seconds"] for r in reports))
+        assert f"at the {rate:.1f} sentence passes a second its 2 finished models trained at (cpu" in plan
         trained.clear()
         monkeypatch.setattr(token_classification.TokenClassificationTrainer, "_train_epoch",
                             lambda self, epoch, *rest: trained.append(epoch) or real_epoch(self, epoch, *rest))
@@ -335,7 +339,8 @@ def test_processes_on_one_run_pass_over_a_model_another_is_training(tmp_path, mo
     busy, *others = [m.folder(config.output) for m in engine_module.Engine(config).planned_models()]
     with claimed(busy) as ours:  # a lock is per open file, so this holds it as another process would
         assert ours
-        assert run_cli("run", config_file, "--dry-run").output.count("training in another process") == 1
+        plan = run_cli("run", config_file, "--dry-run").output
+        assert plan.count("training in another process") == 1 and "models (1 in another process)" in plan
         engine_module.Engine(config).stage_train()
     assert trained == others
     engine_module.Engine(config).stage_train()  # released: the next run takes it

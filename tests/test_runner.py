@@ -112,22 +112,33 @@ def test_the_api_key_is_never_stored_or_shown(tmp_path, monkeypatch):
     assert secret not in json.dumps(provider.identity())
 
 
-def test_killed_run_resumes_with_nothing_lost_and_nothing_asked_twice(tmp_path):
+def annotate_command(tmp_path, server) -> list[str]:
+    """`nerdistill annotate` of 40 one-name sentences through ``server``, two calls at a time."""
     sentences = tmp_path / "in.jsonl"
     sentences.write_text("".join(json.dumps({"id": f"k{i}", "tokens": ["Name", f"W{i}", "."]}) + "\n"
                                  for i in range(40)))
+    return [sys.executable, "-m", "nerdistill", "annotate", str(sentences), "-o", str(tmp_path / "out.jsonl"),
+            "--store", str(tmp_path / "store.sqlite"), "-O", f"api_base={server.url}", "--model", "openai/fake",
+            "-k", "0", "--concurrency", "2"]
+
+
+def started_and_stopped(command, store: Path, after_answers: int, stop: signal.Signals) -> subprocess.Popen:
+    env = dict(os.environ, NERDISTILL_LOAD_PLUGINS="")
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.time() + 60
+    while time.time() < deadline and _stored(store) < after_answers:
+        time.sleep(0.05)
+    process.send_signal(stop)
+    process.wait(timeout=60)
+    return process
+
+
+def test_killed_run_resumes_with_nothing_lost_and_nothing_asked_twice(tmp_path):
     store, output = tmp_path / "store.sqlite", tmp_path / "out.jsonl"
     with FakeOpenAIServer(Behaviour(latency=0.15)) as server:
-        command = [sys.executable, "-m", "nerdistill", "annotate", str(sentences), "-o", str(output), "--store",
-                   str(store), "-O", f"api_base={server.url}", "--model", "openai/fake", "-k", "0",
-                   "--concurrency", "2"]
+        command = annotate_command(tmp_path, server)
         env = dict(os.environ, NERDISTILL_LOAD_PLUGINS="")
-        process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        deadline = time.time() + 60
-        while time.time() < deadline and _stored(store) < 8:
-            time.sleep(0.05)
-        process.send_signal(signal.SIGKILL)
-        process.wait()
+        started_and_stopped(command, store, 8, signal.SIGKILL)
         first_run = _stored_ids(store)
         assert 8 <= len(first_run) < 40 and not output.exists()
         calls_before = dict(server.calls)
@@ -139,6 +150,20 @@ def test_killed_run_resumes_with_nothing_lost_and_nothing_asked_twice(tmp_path):
         tokens = f"Name W{sentence_id[1:]} ."
         assert server.calls[tokens] == calls_before[tokens] == 1
     assert sum(server.calls.values()) <= 40 + 2  # at most the calls in flight at the kill were repeated
+
+
+def test_a_stopped_run_stores_the_answers_under_way_and_leaves_no_claim(tmp_path):
+    """Ctrl-C and SIGTERM wait for the calls already sent (a thread cannot be stopped): their answers are kept,
+    not paid for again, and the store holds no claim of the stopped process."""
+    store = tmp_path / "store.sqlite"
+    for stop in (signal.SIGINT, signal.SIGTERM):
+        before = _stored(store)
+        with FakeOpenAIServer(Behaviour(latency=0.3)) as server:
+            process = started_and_stopped(annotate_command(tmp_path, server), store, before + 4, stop)
+        assert process.returncode == 128 + stop, process.stderr.read()
+        assert _stored(store) < 40 and sum(server.calls.values()) == _stored(store) - before
+        with sqlite3.connect(store) as connection:
+            assert connection.execute("select count(*) from claims").fetchone()[0] == 0
 
 
 def _stored(path: Path) -> int:

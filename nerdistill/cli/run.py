@@ -9,19 +9,19 @@ from pathlib import Path
 import click
 
 from nerdistill.api import load_run_config, run as run_config
-from nerdistill.core.claims import held_elsewhere
 from nerdistill.core.config import errors_in
-from nerdistill.core.engine import STAGES, Engine, NotAnnotatedYet, PlannedModel
-from nerdistill.core.finished import FinishedModels
+from nerdistill.core.engine import STAGES, Engine
 from nerdistill.core.report import collect, terminal_summary, write_report
 from nerdistill.core.tables import format_table
+from nerdistill.core.training_plan import TrainingLeft, plan_models, training_left
 
 
 @click.command()
 @click.argument("config_file", metavar="CONFIG", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--stage", "stages", multiple=True, type=click.Choice(STAGES),
               help="Run only these stages (repeatable); by default all, in order.")
-@click.option("--dry-run", is_flag=True, help="Show the data, the annotation cost estimate and the planned models.")
+@click.option("--dry-run", is_flag=True,
+              help="Show the data, the annotation cost estimate, the planned models and the training left.")
 @click.option("--quiet", is_flag=True, help="Only errors and the final summary.")
 @click.option("--shard", metavar="I/N", callback=lambda ctx, param, value: _shard(value),
               help="Train only every N-th model from the I-th (0-based), so N processes share a sweep.")
@@ -56,46 +56,32 @@ def _shard(value: str | None) -> tuple[int, int] | None:
     return int(index), int(count)  # the engine checks the range
 
 
-TRAINING_ELSEWHERE = "training in another process"
-
-
 def _dry_run(engine: Engine) -> None:
     click.echo(format_table(["data", "sentences"], list(engine.stage_data().items())))
     for name, figures in engine.estimate().items():
         click.echo(f"\nannotation of {name}:")
         click.echo(format_table(["", "estimate"], list(figures.items())))
-    planned = engine.planned_models()
-    if not planned:
+    plans = plan_models(engine)
+    if not plans:
         return
-    scored_on, finished = engine.scored_on(), engine.finished_models()
-    rows = [_planned_row(engine, m, scored_on, finished) for m in planned]
+    rows = [(p.model.group.name, p.model.schedule.label, p.model.decay_label, p.model.seed,
+             "" if p.passes is None else p.passes, p.status) for p in plans]
     click.echo("\n" + format_table(["group", "schedule", "decay", "seed", "sentence passes", "status"], rows))
-    left = [row for row in rows if row[-1].startswith(("to train", TRAINING_ELSEWHERE))]
-    if left:
-        known = [row[-2] for row in left if row[-2] != ""]
-        elsewhere = sum(row[-1] == TRAINING_ELSEWHERE for row in left)
-        waiting = len(left) - len(known)
-        click.echo(f"\ntraining left: {len(left)} of {len(rows)} models"
-                   + (f" ({elsewhere} in another process)" if elsewhere else "")
-                   + f", {sum(known):,} sentence passes"
-                   + (f" besides the {waiting} waiting for their distilled data" if waiting else ""))
+    left = training_left(plans)
+    if left.models:
+        click.echo("\n" + _describe(left))
 
 
-def _planned_row(engine: Engine, model: PlannedModel, scored_on: dict, finished: FinishedModels) -> tuple:
-    """A planned model's row: its size in sentence passes (sentences x epochs, from its mixer; those left where a
-    stopped training resumes) and what training would do."""
-    names = (model.group.name, model.schedule.label, model.decay_label, model.seed)
-    try:
-        task = engine.training_task(model)
-    except NotAnnotatedYet:  # it cannot be finished either
-        return (*names, "", "to train (after annotate)")
-    status = TRAINING_ELSEWHERE if held_elsewhere(task.folder) else finished.status(
-        task.folder, task.fingerprint, scored_on)
-    if status not in ("to train", TRAINING_ELSEWHERE):
-        return (*names, sum(epoch.total for epoch in task.mixer.plan), status)
-    done = task.trainer.epochs_done(task.folder, task.fingerprint)
-    left = sum(epoch.total for epoch in task.mixer.plan[done:])
-    return (*names, left, f"{status} ({done} of {len(task.mixer.plan)} epochs done)" if done else status)
+def _describe(left: TrainingLeft) -> str:
+    text = (f"training left: {left.models} of {left.of} models"
+            + (f" ({left.elsewhere} in another process)" if left.elsewhere else "")
+            + f", {left.passes:,} sentence passes"
+            + (f" besides the {left.waiting} waiting for their distilled data" if left.waiting else ""))
+    if left.hours:
+        trained = f"{left.measured} finished model" + "s" * (left.measured != 1)
+        text += (f"\nabout {left.hours:.1f} hours of one process at the {left.rate:.1f} sentence passes a second"
+                 f" its {trained} trained at ({', '.join(left.devices) or 'device not recorded'})")
+    return text
 
 
 @click.command()

@@ -160,14 +160,29 @@ class _Calls:
                         continue
                     done, _ = wait(self.running, return_when=FIRST_COMPLETED)
                     for future in done:  # a user error (bad key) propagates from result() and stops the run
-                        self._keep(self.running.pop(future), future.result())
+                        outcome = future.result()
+                        self._keep(self.running.pop(future), outcome)
             except BaseException:
-                for future in self.running:
-                    future.cancel()
+                self._wind_down()
                 raise
             finally:
                 if self.bar is not None:
                     self.bar.close()
+
+    def _wind_down(self) -> None:
+        """On a stop (Ctrl-C, SIGTERM, an error): calls already under way cannot be stopped, and the pool waits
+        for them anyway, so their answers are stored; the claims of the others are given back at once."""
+        for future in self.running:
+            future.cancel()
+        for future, position in self.running.items():
+            try:
+                outcome = None if future.cancelled() else future.result()
+            except Exception:  # the error that stops the run is already on its way
+                outcome = None
+            if outcome is None:
+                self.job.store.release(self.planned[position][2])
+            else:
+                self._keep(position, outcome)
 
     def _submit_next(self, pool: ThreadPoolExecutor) -> bool:
         """Ask the next request no other process is asking; False if there is none now."""
