@@ -55,3 +55,33 @@ def test_user_errors_exit_1_with_one_line(run_cli, tmp_path):
 def test_usage_errors_exit_2(run_cli, tmp_path):
     assert run_cli("data", "sample", tmp_path / "missing.conll", "-n", 1, "--seed", 0, "-o", "x").exit_code == 2
     assert run_cli("data", "nonsense").exit_code == 2
+
+
+def test_agree_keeps_the_entities_both_annotations_give(run_cli, tmp_path):
+    def annotation(name, *tagged):
+        path = tmp_path / name
+        path.write_text("".join(json.dumps({"id": sentence_id, "tokens": tokens, "tags": tags}) + "\n"
+                                for sentence_id, tokens, tags in tagged))
+        return path
+
+    tokens = ["Alice", "met", "Bob", "in", "New", "York", "."]
+    first = annotation("standard.jsonl", ("a", tokens, ["B-PER", "O", "B-PER", "O", "B-LOC", "I-LOC", "O"]),
+                       ("b", ["Hello", "."], ["B-MISC", "O"]), ("c", ["Only", "here"], ["O", "O"]))
+    second = annotation("cot.jsonl", ("b", ["Hello", "."], ["B-ORG", "O"]),
+                        ("a", tokens, ["B-PER", "O", "B-ORG", "O", "B-LOC", "O", "O"]))
+    out = tmp_path / "agreed.jsonl"
+    result = run_cli("data", "agree", first, second, "-o", out)
+    assert result.exit_code == 0, result.output
+    kept = read_sentences(out)
+    assert [s.id for s in kept] == ["a", "b"]  # c is not in the second file
+    assert [(span.text, span.label) for span in kept[0].spans] == [("Alice", "PER")]  # Bob's type, York's extent
+    assert kept[1].spans == []  # same words, another type
+    counts = dict(line.rsplit(None, 1) for line in result.output.splitlines()[2:8])
+    assert {k.strip(): int(v) for k, v in counts.items()} == {
+        "sentences in both": 2, "only in standard.jsonl": 1, "entities in standard.jsonl": 4,
+        "entities in cot.jsonl": 4, "entities in both": 1, "sentences agreed on no entity": 1}
+    assert run_cli("data", "agree", first, second, "-o", out, "--require-entities").exit_code == 0
+    assert [s.id for s in read_sentences(out)] == ["a"]
+    other = annotation("other.jsonl", ("a", tokens[:-1], ["O"] * 6))
+    result = run_cli("data", "agree", first, other, "-o", out)
+    assert result.exit_code == 1 and "'a' has other tokens in the second file" in result.output
