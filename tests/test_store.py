@@ -36,6 +36,9 @@ def test_statistics_per_strategy_leave_out_pauses(tmp_path, run_cli):
     result = run_cli("store", path)
     assert result.exit_code == 0 and "cot" in result.output and "wall time" in result.output
     assert json.loads(run_cli("store", path, "--json").output)[1]["strategy"] == "standard"
+    (tmp_path / "some.jsonl").write_text("".join(json.dumps({"id": i, "tokens": ["x"]}) + "\n" for i in "de"))
+    (cot,) = json.loads(run_cli("store", path, "--sentences", tmp_path / "some.jsonl", "--json").output)
+    assert (cot["answers"], cot["completion_tokens"], cot["wall_seconds"]) == (2, 70, 14)
 
 
 def test_a_request_is_claimed_by_one_live_process_at_a_time(tmp_path):

@@ -158,14 +158,18 @@ class AnnotationStore:
         with self.lock:
             return self.connection.execute("select count(*) from answers").fetchone()[0]
 
-    def statistics(self, *, pause_seconds: float = 300) -> list[dict[str, Any]]:
+    def statistics(self, *, pause_seconds: float = 300, sentence_ids: set[str] | None = None) -> list[dict[str, Any]]:
         """Per provider, model and strategy: answers, valid and failed, tokens, cost, and the wall time the
         answers took, as the sum of the gaps between consecutive answers less gaps over ``pause_seconds``
-        (the store keeps no start times, and a run resumed next day should not count the night)."""
+        (the store keeps no start times, and a run resumed next day should not count the night).
+        ``sentence_ids``: only the answers to these sentences (a repeated sentence's answer is recorded
+        under the id of the first that asked it)."""
         with self.lock:
             rows = self.connection.execute(
-                "select provider, model, strategy, status, created, json_extract(outcome, '$.usage') from answers"
-                " order by provider, model, strategy, created").fetchall()
+                "select provider, model, strategy, status, created, json_extract(outcome, '$.usage'), sentence_id"
+                " from answers order by provider, model, strategy, created").fetchall()
+        if sentence_ids is not None:
+            rows = [row for row in rows if row[6] in sentence_ids]
         summaries = []
         for (provider, model, strategy), group in groupby(rows, key=lambda row: row[:3]):
             group = list(group)
