@@ -129,7 +129,6 @@ class AnnotationJob:
         raise AssertionError("unreachable")
 
 
-
 class _Calls:
     """The calls of one :meth:`AnnotationJob.run`. Each request is claimed in the store first, so processes
     sharing it (the same run started twice, runs with sentences in common) ask each thing once and take the
