@@ -143,10 +143,34 @@ def test_an_empty_epoch_is_caught_before_any_training(tmp_path, tiny_bert):
         assert not (tmp_path / "run" / "models").exists()
 
 
+def test_a_source_of_the_entities_two_annotations_agree_on(tmp_path, tiny_bert):
+    """Made from the two sources' answers with no call of its own, scored and trained on like any source."""
+    with FakeOpenAIServer() as server:
+        config = write_config(tmp_path, server.url, tiny_bert, top='seeds = [0]\nlr_decay = ["none"]')
+        text = config.read_text().replace('lr_decay = ["none", 0.9]\nseeds = [0, 1]\n', "").replace(
+            "[annotation]", f'[[distill]]\nname = "k0"\nsentences = "{SAMPLES / "to-annotate.conll"}"\nsize = 6\n'
+                            'seed = 5\nstrategy_options = {k = 0}\n\n[[distill]]\nname = "both"\n'
+                            'agree = ["conll", "k0"]\n\n[annotation]')
+        group = 'groups = [{name = "agreed", schedule = "pure_distilled", distilled = ["both"]}]'
+        config.write_text(text.replace('schedules = ["pure_original", "simple_mix"]', group))
+        results = nerdistill.run(config, progress=False)
+    run = tmp_path / "run"
+    assert sum(server.calls.values()) == 12  # 6 sentences, two prompts; the agreement asks nothing
+    summary = json.loads((run / "distilled" / "both.summary.json").read_text())
+    assert summary["agreement"] == ["conll", "k0"] and summary["sentences"] == summary["written"] == 6
+    agreed = read_sentences(run / "distilled" / "both.jsonl")
+    assert [s.spans for s in agreed] == [s.spans for s in read_sentences(run / "distilled" / "conll.jsonl")]
+    assert (run / "distilled" / "both.quality.json").exists()  # the inputs have gold tags
+    assert [m["group"] for m in results.models] == ["agreed"]
+    assert "agreement of conll and k0" in (run / "report.md").read_text()
+
+
 @pytest.mark.parametrize("change, message", [
     (("provider = \"litellm\"", "provider = \"litelm\""), "unknown providers 'litelm'. Did you mean 'litellm'"),
     (("epochs = 2", "epochz = 2"), "training: epochz: unknown key"),
-    (("size = 6", "size = 6\nsample = 3"), "give exactly one of sample, sentences, articles"),
+    (("size = 6", "size = 6\nsample = 3"), "give exactly one of sample, sentences, articles, agree"),
+    (("[annotation]", '[[distill]]\nname = "both"\nagree = ["conll", "cnll"]\n[annotation]'),
+     "agree names two different annotated sources (of ['conll']), not ['conll', 'cnll']"),
     (("seeds = [0, 1]", "seeds = 0"), "seeds: Input should be a valid list"),
     (("model = \"openai/fake\"", "model = \"openai/fake\"\ntemprature = 0"), "temprature: unknown key"),
 ])
@@ -177,7 +201,8 @@ def test_the_shipped_configs_are_valid():
 
 def test_the_reproduction_configs_are_valid():
     configs = {p.stem: nerdistill.load_run_config(p) for p in (ROOT / "reproduction").glob("*.toml")}
-    assert set(configs) == {"phase1_local", "phase2_local", "phase3_local", "phase2_oracle", "phase3_oracle"}
+    assert set(configs) == {"phase1_local", "phase2_local", "phase3_local", "phase2_oracle", "phase3_oracle",
+                            "agreement_local"}
     for teacher in ("local", "oracle"):
         phase2, phase3 = configs[f"phase2_{teacher}"], configs[f"phase3_{teacher}"]
         assert [g.name for g in phase2.all_groups()] == ["A", "B", "C", "D", "E"]
@@ -187,6 +212,8 @@ def test_the_reproduction_configs_are_valid():
     local_conll = configs["phase2_local"].distill[0]
     assert (local_conll.sample, local_conll.seed, local_conll.strategy) == (1000, 2, "cot")  # phase 1's sentences
     assert configs["phase2_oracle"].annotation.provider == "oracle-noise"
+    phase1, agreement = configs["phase1_local"], configs["agreement_local"]
+    assert agreement.distill[:2] == phase1.distill and agreement.distill[2].agree == ["conll-standard", "conll-cot"]
 
 
 def test_the_script_carrying_the_reproduction_on_names_its_runs_in_order():
@@ -196,7 +223,8 @@ def test_the_script_carrying_the_reproduction_on_names_its_runs_in_order():
     script = ROOT / "reproduction" / "run-here.sh"
     assert subprocess.run(["bash", "-n", str(script)]).returncode == 0
     runs = re.search(r"^RUNS=\((.*?)\)", script.read_text(), re.M).group(1).split()
-    assert runs == ["phase2_oracle", "phase3_oracle", "phase2_local", "phase3_local"]  # phase 3 reuses phase 2
+    assert runs == ["phase2_oracle", "phase3_oracle", "phase2_local", "phase3_local",  # phase 3 reuses phase 2
+                    "agreement_local"]
     assert all((ROOT / "reproduction" / f"{run}.toml").exists() for run in runs)
 
 

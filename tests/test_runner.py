@@ -26,7 +26,8 @@ SENTENCES = [Sentence(id=f"s{i}", tokens=("Alice", "met", f"Bob{i}", "in", "Pari
 def job(server, store_path, *, timeout=5.0, concurrency=4, retry=FAST_RETRY, **strategy_options):
     provider = registry("providers").get("litellm")(
         "litellm", {"model": "openai/fake", "api_base": server.url, "timeout": timeout})
-    strategy = registry("prompt strategies").get("standard")("standard", options=StrategyOptions(k=1, **strategy_options))
+    strategy = registry("prompt strategies").get("standard")(
+        "standard", options=StrategyOptions(k=1, **strategy_options))
     return AnnotationJob(provider, strategy, AnnotationStore(store_path), concurrency=concurrency, retry=retry,
                          progress=False)
 
@@ -82,7 +83,8 @@ def test_cost_is_litellm_price_times_tokens(tmp_path, monkeypatch):
     monkeypatch.setenv("OPENAI_API_KEY", "sk-unused")  # litellm's mock_response answers; the key is only checked
     provider = registry("providers").get("litellm")("litellm", {"extra": {"mock_response": '{"PER": ["Alice"]}'}})
     strategy = registry("prompt strategies").get("standard")("standard", options=StrategyOptions(k=0))
-    _, summary = AnnotationJob(provider, strategy, AnnotationStore(tmp_path / "s.sqlite"), progress=False).run(SENTENCES[:2])
+    job = AnnotationJob(provider, strategy, AnnotationStore(tmp_path / "s.sqlite"), progress=False)
+    _, summary = job.run(SENTENCES[:2])
     usage = summary.usage
     assert usage.prompt_tokens > 0
     assert usage.cost == pytest.approx(usage.prompt_tokens * 10e-6 + usage.completion_tokens * 30e-6)
@@ -105,8 +107,9 @@ def test_the_api_key_is_never_stored_or_shown(tmp_path, monkeypatch):
     with Rejecting() as server:
         provider = registry("providers").get("litellm")(
             "litellm", {"model": "openai/fake", "api_base": server.url, "api_key_env": "FAKE_API_KEY"})
+        job = AnnotationJob(provider, strategy, AnnotationStore(tmp_path / "s.sqlite"), progress=False)
         with pytest.raises(NerdistillError) as error:
-            AnnotationJob(provider, strategy, AnnotationStore(tmp_path / "s.sqlite"), progress=False).run(SENTENCES[2:3])
+            job.run(SENTENCES[2:3])
     assert secret not in str(error.value) and "***" in str(error.value)
     assert secret.encode() not in (tmp_path / "s.sqlite").read_bytes()
     assert secret not in json.dumps(provider.identity())
@@ -158,7 +161,7 @@ def test_a_stopped_run_stores_the_answers_under_way_and_leaves_no_claim(tmp_path
     store = tmp_path / "store.sqlite"
     for stop in (signal.SIGINT, signal.SIGTERM):
         before = _stored(store)
-        with FakeOpenAIServer(Behaviour(latency=0.3)) as server:
+        with FakeOpenAIServer(Behaviour(latency=1.0)) as server:  # 20 s in all: stopped well before the end
             process = started_and_stopped(annotate_command(tmp_path, server), store, before + 4, stop)
         assert process.returncode == 128 + stop, process.stderr.read()
         assert _stored(store) < 40 and sum(server.calls.values()) == _stored(store) - before

@@ -7,7 +7,8 @@ Stages and what they leave in the run folder:
 2. ``annotate``: each distill source through the provider and strategy, via the annotation store
    (``annotations.sqlite``): a re-run makes no call. Out: ``distilled/<name>.jsonl`` (and
    ``.failures.jsonl``), ``distilled/<name>.summary.json`` (calls, cache hits, tokens, cost) and, where
-   the input has gold tags, ``distilled/<name>.quality.json`` (the paper's table 1).
+   the input has gold tags, ``distilled/<name>.quality.json`` (the paper's table 1). A source that is the
+   agreement of two others is made from their distilled files, after them, with no call.
 3. ``train``: every group x learning-rate decay x seed (seed by seed), one model each under
    ``models/<group>/<decay>/seed-<n>/``. Every mixer is built before the first model trains, so an
    epoch left without data is an error before any work. A finished model is skipped (one finished in a
@@ -24,10 +25,11 @@ import hashlib
 import json
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from nerdistill.core.agreement import agreed
 from nerdistill.core.articles import article_sentences, read_articles
 from nerdistill.core.claims import claimed
 from nerdistill.core.config import validate_options
@@ -126,7 +128,7 @@ class Engine:
         """Build every plugin the config names (provider, strategies, trainers, schedules) before any work,
         so a mistyped name or option fails in seconds, not after an hour of annotation."""
         self.provider()
-        for source in self.config.distill:
+        for source in self._annotated_sources():
             self._strategy_options(source)
         for decay in {m.decay for m in self.planned_models()}:
             self._trainer(decay)
@@ -162,7 +164,9 @@ class Engine:
     def inputs(self) -> dict[str, list[Sentence]]:
         if self._inputs is None:
             self._inputs = {}
-            for position, source in enumerate(self.config.distill):
+            for position, source in enumerate(self.config.distill):  # the position seeds the sampling
+                if source.agree is not None:
+                    continue  # its sentences are those of the sources it agrees
                 sentences = self._source_sentences(source, position)
                 self._write_data(f"distill-{source.name}", sentences)
                 self._inputs[source.name] = sentences
@@ -217,12 +221,18 @@ class Engine:
         return [(source, AnnotationJob(provider, self.strategy(source), store, concurrency=annotation.concurrency,
                                        retry_failed=annotation.retry_failed, offline=self.config.offline,
                                        progress=self.progress))
-                for source in self.config.distill]
+                for source in self._annotated_sources()]
+
+    def _annotated_sources(self) -> list[DistillSource]:
+        return [source for source in self.config.distill if source.agree is None]
 
     def stage_annotate(self) -> dict[str, Any]:
         summaries = {}
         for source, job in self.jobs():
             summaries[source.name] = self._annotate_source(source, job)
+        for source in self.config.distill:
+            if source.agree is not None:
+                summaries[source.name] = self._agree_source(source)
         return summaries
 
     def _annotate_source(self, source: DistillSource, job: AnnotationJob) -> dict[str, Any]:
@@ -238,16 +248,41 @@ class Engine:
         record = {**summary.as_dict(), "written": len(kept), "dropped_without_entities": without, **provenance}
         with atomic_write(folder / f"{source.name}.summary.json") as stream:
             json.dump(record, stream, indent=2)
-        if any(s.is_labelled for s in sentences):
-            pairs, missing = pair_sentences([s for s in sentences if s.is_labelled],
-                                            [o.labelled(s) for s, o in results if o.status == "ok"])
-            quality = score_tags([g.tags for g, _ in pairs],
-                                 [p.tags if p is not None else ("O",) * len(g.tokens) for g, p in pairs])
-            quality.update(missing_predictions=missing, **provenance)
-            write_if_changed(folder / f"{source.name}.quality.json", json.dumps(quality, indent=2))
+        self._write_quality(source.name, sentences, [o.labelled(s) for s, o in results if o.status == "ok"],
+                            provenance)
         log.info("%s: %d called, %d cached, %d failed, %d written", source.name, summary.called, summary.cached,
                  summary.failed, len(kept))
         return record
+
+    def _agree_source(self, source: DistillSource) -> dict[str, Any]:
+        """The entities two annotated sources both give: no LLM call, scored like them where gold exists."""
+        first, second = (read_sentences(self.run_dir / "distilled" / f"{name}.jsonl", label_set=self.label_set)
+                         for name in source.agree)
+        both, counts = agreed(first, second)
+        kept = [s for s in both if s.spans] if source.require_entities else both
+        folder = self.run_dir / "distilled"
+        write_distilled(kept, [], folder / f"{source.name}.jsonl")
+        record = {"agreement": source.agree, **asdict(counts), "written": len(kept),
+                  "dropped_without_entities": len(both) - len(kept)}
+        with atomic_write(folder / f"{source.name}.summary.json") as stream:
+            json.dump(record, stream, indent=2)
+        self._write_quality(source.name, self.inputs()[source.agree[0]], both, {"agreement": source.agree})
+        log.info("%s: %d of %d entities agreed, %d sentences written", source.name, counts.entities_agreed,
+                 counts.entities_first, len(kept))
+        return record
+
+    def _write_quality(self, name: str, inputs: list[Sentence], predicted: list[Sentence],
+                       about: dict[str, Any]) -> None:
+        """The annotation's quality against the inputs' gold tags (table 1), where they have any; a sentence
+        with no prediction counts as no entity."""
+        labelled = [s for s in inputs if s.is_labelled]
+        if not labelled:
+            return
+        pairs, missing = pair_sentences(labelled, predicted)
+        quality = score_tags([g.tags for g, _ in pairs],
+                             [p.tags if p is not None else ("O",) * len(g.tokens) for g, p in pairs])
+        quality.update(missing_predictions=missing, **about)
+        write_if_changed(self.run_dir / "distilled" / f"{name}.quality.json", json.dumps(quality, indent=2))
 
     def estimate(self) -> dict[str, Any]:
         """What the annotation stage would cost; nothing is called."""

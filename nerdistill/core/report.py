@@ -109,6 +109,10 @@ def _annotation_table(annotation: dict[str, Any]) -> str:
     rows = []
     for name, entry in annotation.items():
         s = entry["summary"]
+        if "agreement" in s:  # made from two other sources' answers, with no call of its own
+            rows.append((name, "agreement of " + " and ".join(s["agreement"]), "-", s["sentences"], 0, 0, "-",
+                         s["written"], 0, f"{0:.4f}", "0"))
+            continue
         rows.append((name, f"{s['provider']}/{s['model']}", f"{s['strategy']} ({s['version']})", s["sentences"],
                      s["called"], s["cached"], s["failed"], s["written"], s["prompt_tokens"] + s["completion_tokens"],
                      f"{s['cost']:.4f}", f"{s['seconds']:.0f}"))

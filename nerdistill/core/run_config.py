@@ -5,7 +5,8 @@ Switching the provider, the model or a schedule is a one-line change. Sections:
 - ``[data]``: the labelled pool (``gold``, CoNLL-2003 train in the paper), the ``test`` file, and the
   original data (a sample size drawn from ``gold``, or a file);
 - ``[[distill]]``: the sources of distilled data, each sampled from ``gold`` (disjoint from the original
-  sample), read from a sentence file, or split from raw articles; each may override the strategy;
+  sample), read from a sentence file, or split from raw articles; each may override the strategy; a source
+  may also be the agreement of two others (the entities both give, ``core/agreement.py``);
 - ``[annotation]``: provider and strategy, with their options;
 - ``[training]``: the trainer and its options;
 - ``groups`` or ``schedules``, ``lr_decay``, ``seeds``: what to train (their cross product);
@@ -43,13 +44,17 @@ class DistillSource(Section):
     seed: int | None = None
     strategy: str | None = Field(None, description="overrides annotation.strategy for this source")
     strategy_options: dict[str, Any] = Field(default_factory=dict, description="merged over annotation's")
+    agree: list[str] | None = Field(None, min_length=2, max_length=2,
+                                    description="two other sources of the same sentences: the entities both "
+                                                "give (no LLM call)")
     require_entities: bool = Field(False, description="drop sentences the LLM found no entity in")
 
     @model_validator(mode="after")
     def _one_input(self) -> "DistillSource":
-        given = [k for k in ("sample", "sentences", "articles") if getattr(self, k) is not None]
+        given = [k for k in ("sample", "sentences", "articles", "agree") if getattr(self, k) is not None]
         if len(given) != 1:
-            raise ValueError(f"give exactly one of sample, sentences, articles (got {', '.join(given) or 'none'})")
+            raise ValueError("give exactly one of sample, sentences, articles, agree "
+                             f"(got {', '.join(given) or 'none'})")
         return self
 
 
@@ -95,6 +100,11 @@ class RunConfig(Section):
         names = [d.name for d in self.distill]
         if len(set(names)) != len(names):
             raise ValueError("two distill sources share a name")
+        annotated = [d.name for d in self.distill if d.agree is None]
+        for source in self.distill:
+            if source.agree is not None and (len(set(source.agree)) != 2 or set(source.agree) - set(annotated)):
+                raise ValueError(f"distill {source.name!r}: agree names two different annotated sources "
+                                 f"(of {annotated}), not {source.agree}")
         for group in self.groups:
             unknown = set(group.distilled or []) - set(names)
             if unknown:

@@ -159,8 +159,8 @@ class _Calls:
                         continue
                     done, _ = wait(self.running, return_when=FIRST_COMPLETED)
                     for future in done:  # a user error (bad key) propagates from result() and stops the run
-                        outcome = future.result()
-                        self._keep(self.running.pop(future), outcome)
+                        self._keep(self.running[future], future.result())
+                        del self.running[future]  # only now: a stop before this stores the answer again
             except BaseException:
                 self._wind_down()
                 raise
@@ -170,7 +170,8 @@ class _Calls:
 
     def _wind_down(self) -> None:
         """On a stop (Ctrl-C, SIGTERM, an error): calls already under way cannot be stopped, and the pool waits
-        for them anyway, so their answers are stored; the claims of the others are given back at once."""
+        for them anyway, so their answers are stored; every other claim of this run is given back at once
+        (a stop may come between a claim and its call)."""
         for future in self.running:
             future.cancel()
         for future, position in self.running.items():
@@ -178,10 +179,9 @@ class _Calls:
                 outcome = None if future.cancelled() else future.result()
             except Exception:  # the error that stops the run is already on its way
                 outcome = None
-            if outcome is None:
-                self.job.store.release(self.planned[position][2])
-            else:
+            if outcome is not None:
                 self._keep(position, outcome)
+        self.job.store.release(*self.repeats)
 
     def _submit_next(self, pool: ThreadPoolExecutor) -> bool:
         """Ask the next request no other process is asking; False if there is none now."""

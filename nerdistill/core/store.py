@@ -131,10 +131,12 @@ class AnnotationStore:
             stored = self.connection.execute(f"select 1 from answers where key = ? and {answered}", (key, *parameters))
             return "answered" if stored.fetchone() else "taken"
 
-    def release(self, key: str) -> None:
-        """Give up this process's claim on ``key`` without an answer (a call that failed on the way)."""
+    def release(self, *keys: str) -> None:
+        """Give up this process's claims on ``keys`` without an answer (a call that failed on the way, a stop);
+        keys it holds no claim on are left alone."""
         with self._writing():
-            self.connection.execute("delete from claims where key = ? and owner = ?", (key, _owner()))
+            self.connection.executemany("delete from claims where key = ? and owner = ?",
+                                        [(key, _owner()) for key in keys])
 
     def get_many(self, keys: list[str]) -> dict[str, Outcome]:
         found: dict[str, Outcome] = {}
