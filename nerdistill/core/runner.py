@@ -159,8 +159,8 @@ class _Calls:
                         continue
                     done, _ = wait(self.running, return_when=FIRST_COMPLETED)
                     for future in done:  # a user error (bad key) propagates from result() and stops the run
-                        self._keep(self.running[future], future.result())
-                        del self.running[future]  # only now: a stop before this stores the answer again
+                        self._settle(self.running[future], future.result(), cached=False)
+                        del self.running[future]
             except BaseException:
                 self._wind_down()
                 raise
@@ -169,18 +169,12 @@ class _Calls:
                     self.bar.close()
 
     def _wind_down(self) -> None:
-        """On a stop (Ctrl-C, SIGTERM, an error): calls already under way cannot be stopped, and the pool waits
-        for them anyway, so their answers are stored; every other claim of this run is given back at once
-        (a stop may come between a claim and its call)."""
+        """On a stop (Ctrl-C, SIGTERM, an error): the calls not started are cancelled; those under way cannot
+        be stopped, and store their answers themselves; then every other claim of this run is given back (a
+        stop may come between a claim and its call)."""
         for future in self.running:
             future.cancel()
-        for future, position in self.running.items():
-            try:
-                outcome = None if future.cancelled() else future.result()
-            except Exception:  # the error that stops the run is already on its way
-                outcome = None
-            if outcome is not None:
-                self._keep(position, outcome)
+        wait(self.running)
         self.job.store.release(*self.repeats)
 
     def _submit_next(self, pool: ThreadPoolExecutor) -> bool:
@@ -191,7 +185,7 @@ class _Calls:
             sentence, request, key = self.planned[position]
             state = job.store.claim(key, retry_failed_before=self.retry_failed_before)
             if state == "mine":
-                self.running[pool.submit(job._call, sentence, request)] = position
+                self.running[pool.submit(self._ask, sentence, request, key)] = position
                 return True
             if state == "answered":  # by another process since this run looked
                 stored = job.store.get_many([key])[key]
@@ -200,16 +194,17 @@ class _Calls:
                 self.waiting.append(position)
         return False
 
-    def _keep(self, position: int, outcome: Outcome) -> None:
-        """Store an answer (valid or not); a call that failed on the way is released for a later run."""
+    def _ask(self, sentence: Sentence, request: Request, key: str) -> Outcome:
+        """In a worker thread: the call, and its answer stored (valid or not) the moment it arrives, whatever
+        the main thread is doing; a call that failed on the way is released for a later run."""
         job = self.job
-        sentence, _, key = self.planned[position]
+        outcome = job._call(sentence, request)
         if outcome.error is None or not outcome.error.startswith("transport:"):
             job.store.put(key, sentence_id=sentence.id, provider=job.provider.name, model=job.provider.model,
                           strategy=job.strategy.name, outcome=outcome)
         else:
             job.store.release(key)
-        self._settle(position, outcome, cached=False)
+        return outcome
 
     def _settle(self, position: int, outcome: Outcome, *, cached: bool) -> None:
         for number, same in enumerate(self.repeats[self.planned[position][2]]):

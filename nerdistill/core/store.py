@@ -98,13 +98,14 @@ class AnnotationStore:
         """One write transaction that takes the write lock at its start. In WAL mode a transaction that has
         read before another process wrote cannot write any more, and fails at once rather than waiting."""
         with self.lock:
-            self.connection.execute("begin immediate")
-            try:
+            try:  # the begin and the commit inside: a Ctrl-C may land anywhere, and must not leave it open
+                self.connection.execute("begin immediate")
                 yield
+                self.connection.commit()
             except BaseException:
-                self.connection.rollback()
+                if self.connection.in_transaction:
+                    self.connection.rollback()
                 raise
-            self.connection.commit()
 
     def claim(self, key: str, *, retry_failed_before: float | None = None) -> str:
         """Take the request ``key`` for this process, so that processes sharing the store do not ask the same
