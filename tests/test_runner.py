@@ -125,12 +125,14 @@ def annotate_command(tmp_path, server) -> list[str]:
             "-k", "0", "--concurrency", "2"]
 
 
-def started_and_stopped(command, store: Path, after_answers: int, stop: signal.Signals) -> subprocess.Popen:
+def started_and_stopped(command, under_way, stop: signal.Signals) -> subprocess.Popen:
+    """Start ``command``, and send it ``stop`` as soon as ``under_way()`` says it is well under way."""
     env = dict(os.environ, NERDISTILL_LOAD_PLUGINS="")
     process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.time() + 60
-    while time.time() < deadline and _stored(store) < after_answers:
+    while time.time() < deadline and process.poll() is None and not under_way():
         time.sleep(0.05)
+    assert process.poll() is None, f"the run ended before it was stopped: {process.communicate()}"
     process.send_signal(stop)
     process.wait(timeout=60)
     return process
@@ -141,7 +143,7 @@ def test_killed_run_resumes_with_nothing_lost_and_nothing_asked_twice(tmp_path):
     with FakeOpenAIServer(Behaviour(latency=0.15)) as server:
         command = annotate_command(tmp_path, server)
         env = dict(os.environ, NERDISTILL_LOAD_PLUGINS="")
-        started_and_stopped(command, store, 8, signal.SIGKILL)
+        started_and_stopped(command, lambda: _stored(store) >= 8, signal.SIGKILL)
         first_run = _stored_ids(store)
         assert 8 <= len(first_run) < 40 and not output.exists()
         calls_before = dict(server.calls)
@@ -162,7 +164,8 @@ def test_a_stopped_run_stores_the_answers_under_way_and_leaves_no_claim(tmp_path
     for stop in (signal.SIGINT, signal.SIGTERM):
         before = _stored(store)
         with FakeOpenAIServer(Behaviour(latency=1.0)) as server:  # 20 s in all: stopped well before the end
-            process = started_and_stopped(annotate_command(tmp_path, server), store, before + 4, stop)
+            process = started_and_stopped(annotate_command(tmp_path, server),
+                                          lambda: sum(server.calls.values()) >= 4, stop)
         assert process.returncode == 128 + stop, process.stderr.read()
         assert _stored(store) < 40 and sum(server.calls.values()) == _stored(store) - before
         with sqlite3.connect(store) as connection:
