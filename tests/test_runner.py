@@ -128,7 +128,9 @@ def annotate_command(tmp_path, server) -> list[str]:
 def started_and_stopped(command, under_way, stop: signal.Signals) -> subprocess.Popen:
     """Start ``command``, and send it ``stop`` as soon as ``under_way()`` says it is well under way."""
     env = dict(os.environ, NERDISTILL_LOAD_PLUGINS="")
-    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    # as a run in the foreground of a terminal: a background job (CI's, say) inherits SIGINT ignored
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.time() + 60
     while time.time() < deadline and process.poll() is None and not under_way():
         time.sleep(0.05)
