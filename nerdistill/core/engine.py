@@ -243,11 +243,9 @@ class Engine:
         provenance = {"provider": job.provider.name, "model": job.provider.model, "strategy": job.strategy.name,
                       "version": job.strategy.version}
         kept, without = distilled_sentences(results, provenance=provenance, require_entities=source.require_entities)
-        folder = self.run_dir / "distilled"
-        write_distilled(kept, summary.failures, folder / f"{source.name}.jsonl")
+        write_distilled(kept, summary.failures, self._distilled_path(source.name))
         record = {**summary.as_dict(), "written": len(kept), "dropped_without_entities": without, **provenance}
-        with atomic_write(folder / f"{source.name}.summary.json") as stream:
-            json.dump(record, stream, indent=2)
+        self._write_summary(source.name, record)
         self._write_quality(source.name, sentences, [o.labelled(s) for s, o in results if o.status == "ok"],
                             provenance)
         log.info("%s: %d called, %d cached, %d failed, %d written", source.name, summary.called, summary.cached,
@@ -256,20 +254,25 @@ class Engine:
 
     def _agree_source(self, source: DistillSource) -> dict[str, Any]:
         """The entities two annotated sources both give: no LLM call, scored like them where gold exists."""
-        first, second = (read_sentences(self.run_dir / "distilled" / f"{name}.jsonl", label_set=self.label_set)
+        first, second = (read_sentences(self._distilled_path(name), label_set=self.label_set)
                          for name in source.agree)
         both, counts = agreed(first, second)
         kept = [s for s in both if s.spans] if source.require_entities else both
-        folder = self.run_dir / "distilled"
-        write_distilled(kept, [], folder / f"{source.name}.jsonl")
+        write_distilled(kept, [], self._distilled_path(source.name))
         record = {"agreement": source.agree, **asdict(counts), "written": len(kept),
                   "dropped_without_entities": len(both) - len(kept)}
-        with atomic_write(folder / f"{source.name}.summary.json") as stream:
-            json.dump(record, stream, indent=2)
+        self._write_summary(source.name, record)
         self._write_quality(source.name, self.inputs()[source.agree[0]], both, {"agreement": source.agree})
         log.info("%s: %d of %d entities agreed, %d sentences written", source.name, counts.entities_agreed,
                  counts.entities_first, len(kept))
         return record
+
+    def _distilled_path(self, name: str, suffix: str = ".jsonl") -> Path:
+        return self.run_dir / "distilled" / f"{name}{suffix}"
+
+    def _write_summary(self, name: str, record: dict[str, Any]) -> None:
+        with atomic_write(self._distilled_path(name, ".summary.json")) as stream:
+            json.dump(record, stream, indent=2)
 
     def _write_quality(self, name: str, inputs: list[Sentence], predicted: list[Sentence],
                        about: dict[str, Any]) -> None:
@@ -282,7 +285,7 @@ class Engine:
         quality = score_tags([g.tags for g, _ in pairs],
                              [p.tags if p is not None else ("O",) * len(g.tokens) for g, p in pairs])
         quality.update(missing_predictions=missing, **about)
-        write_if_changed(self.run_dir / "distilled" / f"{name}.quality.json", json.dumps(quality, indent=2))
+        write_if_changed(self._distilled_path(name, ".quality.json"), json.dumps(quality, indent=2))
 
     def estimate(self) -> dict[str, Any]:
         """What the annotation stage would cost; nothing is called."""
@@ -303,7 +306,7 @@ class Engine:
 
     def _distilled_source(self, name: str, group: GroupConfig) -> list[Sentence]:
         if name not in self._distilled:
-            path = self.run_dir / "distilled" / f"{name}.jsonl"
+            path = self._distilled_path(name)
             if not path.exists():
                 raise NotAnnotatedYet(f"group {group.name!r} needs distill source {name!r}, which is not annotated "
                                       "yet: run the annotate stage first", path=path)
