@@ -5,8 +5,8 @@ protocol pads every sequence to 128 word pieces, takes sentences in order and us
 (transformers' default); nerdistill pads each batch to its own longest window, groups windows of
 similar length and uses the fused AdamW. ``--ablation`` adds nerdistill's batching with the standard
 optimizer, to separate the two effects; ``--bf16`` adds nerdistill with the forward pass autocast to
-bfloat16 (``precision = "bf16"``), against nerdistill in fp32. Each variant runs in its own process, so its peak memory (max
-RSS) is its own. Reported: sentences per second, peak memory, test F1 (word level), and the ratios
+bfloat16 (``precision = "bf16"``), against nerdistill in fp32. Each variant runs in its own process, so its
+peak memory (max RSS) is its own. Reported: sentences per second, peak memory, test F1 (word level), and the ratios
 ours / paper's.
 
     python benchmarks/training.py --train ../shared/data/conll2003/train.txt --test ../shared/data/conll2003/test.txt
@@ -97,7 +97,8 @@ def main() -> None:
     ratios = {"throughput": ours["sentences_per_second"] / paper["sentences_per_second"],
               "peak_memory": ours["peak_rss_mb"] / paper["peak_rss_mb"],
               "f1_difference": ours["test_f1"] - paper["test_f1"]}
-    print(f"ratio nerdistill / paper: throughput x{ratios['throughput']:.2f}, peak memory x{ratios['peak_memory']:.2f}, "
+    print(f"ratio nerdistill / paper: throughput x{ratios['throughput']:.2f}, "
+          f"peak memory x{ratios['peak_memory']:.2f}, "
           f"F1 difference {ratios['f1_difference']:+.4f}")
     if "batching-only" in results:
         print(f"ablation, batching only (standard AdamW): throughput "

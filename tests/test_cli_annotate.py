@@ -13,7 +13,8 @@ def test_annotate_then_evaluate_through_the_cli(run_cli, tmp_path, fixtures):
         again = json.loads(run_cli(*args, "--require-entities").output)
         assert again["called"] == 0 and again["cached"] == 4
     record = json.loads(output.read_text().splitlines()[0])
-    assert record["meta"]["annotation"]["provider"] == "litellm" and record["meta"]["annotation"]["model"] == "openai/fake"
+    annotation = record["meta"]["annotation"]
+    assert annotation["provider"] == "litellm" and annotation["model"] == "openai/fake"
     assert record["spans"][0] == {"start": 0, "end": 1, "label": "MISC", "text": "EU"}
     report = json.loads(run_cli("evaluate", "annotations", output, fixtures / "mini.conll", "--json").output)
     assert report["missing_predictions"] == 0 and report["types"]["MISC"]["support"] == 2

@@ -27,8 +27,8 @@ def test_two_disjoint_reproducible_samples(run_cli, conll_test_split, tmp_path):
 
 def test_sentences_from_articles(run_cli, tmp_path):
     articles = tmp_path / "news.jsonl"
-    articles.write_text(json.dumps({"id": "tech/1", "category": "tech", "title": "t",
-                                    "text": "Microsoft said on Monday it would buy a U.S. start-up. Short one."}) + "\n")
+    text = "Microsoft said on Monday it would buy a U.S. start-up. Short one."
+    articles.write_text(json.dumps({"id": "tech/1", "category": "tech", "title": "t", "text": text}) + "\n")
     out = tmp_path / "s.jsonl"
     result = run_cli("data", "sentences", articles, "-o", out, "--min-tokens", 5, "--dedupe")
     assert result.exit_code == 0, result.output

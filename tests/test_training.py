@@ -107,10 +107,10 @@ def test_a_stopped_run_resumes_from_its_last_epoch_and_ends_where_a_whole_run_en
     whole = _weights(tmp_path / "whole" / "model")
     assert all(torch.allclose(whole[k], v) for k, v in _weights(tmp_path / "stopped" / "model").items())
     # a finished model is not trained again, even with settings changed that do not change its weights
-    again = trainer(tiny_bert, eval_batch_size=7, threads=1).train(distilled=distilled, original=original, label_set=CONLL2003,
-                                     mixer=EpochMixer(arguments["schedule"], epochs=3, distilled_size=2,
-                                                      original_size=2, seed=3),
-                                     output_dir=tmp_path / "stopped", seed=3)
+    again = trainer(tiny_bert, eval_batch_size=7, threads=1).train(
+        distilled=distilled, original=original, label_set=CONLL2003,
+        mixer=EpochMixer(arguments["schedule"], epochs=3, distilled_size=2, original_size=2, seed=3),
+        output_dir=tmp_path / "stopped", seed=3)
     assert again.resumed_from_epoch == 3
 
 

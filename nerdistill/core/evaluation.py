@@ -56,7 +56,8 @@ def evaluate_predictions(gold: list[Sentence], predicted: list[tuple[str, ...]],
     return report
 
 
-def pair_sentences(gold: list[Sentence], predicted: list[Sentence]) -> tuple[list[tuple[Sentence, Sentence | None]], int]:
+def pair_sentences(gold: list[Sentence],
+                   predicted: list[Sentence]) -> tuple[list[tuple[Sentence, Sentence | None]], int]:
     """Each gold sentence with its prediction, found by id and tokens, or else by tokens alone."""
     by_id = {(s.id, s.tokens): s for s in predicted}
     by_tokens: dict[tuple[str, ...], Sentence] = {}

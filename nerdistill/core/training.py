@@ -59,7 +59,8 @@ def evaluate_model(trainer: Trainer, model_dir: Path, gold: list[Sentence], *, s
         if cached.get("key") == key:
             return cached["scores"]
     predicted = trainer.predict(model_dir, labelled)
-    scores = evaluate_predictions(labelled, predicted, expander=trainer.subword_expander(model_dir) if subword else None)
+    expander = trainer.subword_expander(model_dir) if subword else None
+    scores = evaluate_predictions(labelled, predicted, expander=expander)
     if cache is not None:
         with atomic_write(cache) as stream:
             json.dump({"key": key, "scores": scores}, stream)
@@ -71,5 +72,6 @@ def evaluate_model(trainer: Trainer, model_dir: Path, gold: list[Sentence], *, s
 def scores_text(scores: dict[str, Any]) -> str:
     parts = [format_report(scores["word"], "word level (conlleval-compatible; the standard figure)")]
     if "subword" in scores:
-        parts.append(format_report(scores["subword"], "subword level (each word's tag on all its pieces, as the paper)"))
+        parts.append(format_report(scores["subword"],
+                                   "subword level (each word's tag on all its pieces, as the paper)"))
     return "\n\n".join(parts) + "\n"
