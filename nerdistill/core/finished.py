@@ -23,16 +23,6 @@ from nerdistill.core.run_layout import RESULT, has_models, result_files
 log = logging.getLogger("nerdistill.engine")
 
 
-def _finished_row(folder: Path, fingerprint: str | None, scored_on: dict[str, Any]) -> dict[str, Any] | None:
-    """The result in ``folder``, if it is of a model trained with exactly these data and settings and scored
-    on this test set."""
-    path = folder / RESULT
-    if fingerprint is None or not path.exists():
-        return None
-    row = json.loads(path.read_text())
-    return row if row.get("fingerprint") == fingerprint and row.get("scored_on") == scored_on else None
-
-
 class FinishedModels:
     """Finds a planned model's result in its own folder or, failing that, in other runs' folders (read on
     first use, so a run started beside them sees what they finished before it looks)."""
@@ -43,25 +33,29 @@ class FinishedModels:
 
     def result(self, folder: Path, fingerprint: str | None, scored_on: dict[str, Any]) -> dict[str, Any] | None:
         """The model's result, after copying its folder here if another run trained it; None: train it."""
-        own = _finished_row(folder, fingerprint, scored_on)
+        own = self.own(folder, fingerprint, scored_on)
         if own is not None:
             log.info("already trained and scored: %s", folder / RESULT)
             return own
-        source = self._elsewhere(fingerprint, scored_on)
+        source = self.elsewhere(fingerprint, scored_on)
         if source is None:
             return None
         log.info("trained in another run, taken from there: %s", source)
         adopt(source, folder)
-        return {**_finished_row(folder, fingerprint, scored_on), "taken_from": str(source)}
+        return {**self.own(folder, fingerprint, scored_on), "taken_from": str(source)}
 
-    def status(self, folder: Path, fingerprint: str | None, scored_on: dict[str, Any]) -> str:
-        """What training would do with the model: nothing, copy it from another run, or train it."""
-        if _finished_row(folder, fingerprint, scored_on) is not None:
-            return "done"
-        source = self._elsewhere(fingerprint, scored_on)
-        return "to train" if source is None else f"to copy from {source}"
+    @staticmethod
+    def own(folder: Path, fingerprint: str | None, scored_on: dict[str, Any]) -> dict[str, Any] | None:
+        """The result in ``folder``, if it is of a model trained with exactly these data and settings and
+        scored on this test set."""
+        path = folder / RESULT
+        if fingerprint is None or not path.exists():
+            return None
+        row = json.loads(path.read_text())
+        return row if row.get("fingerprint") == fingerprint and row.get("scored_on") == scored_on else None
 
-    def _elsewhere(self, fingerprint: str | None, scored_on: dict[str, Any]) -> Path | None:
+    def elsewhere(self, fingerprint: str | None, scored_on: dict[str, Any]) -> Path | None:
+        """The folder of another run's finished model with this fingerprint and test set, if there is one."""
         if fingerprint is None or not self.other_runs:
             return None
         if self._index is None:

@@ -8,13 +8,11 @@ measured, not guessed: the passes of the finished models over their recorded tra
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 from nerdistill.core.claims import held_elsewhere
 from nerdistill.core.engine import Engine, NotAnnotatedYet, PlannedModel
 from nerdistill.core.finished import FinishedModels
-from nerdistill.core.run_layout import RESULT
 
 TO_TRAIN = "to train"
 TRAINING_ELSEWHERE = "training in another process"
@@ -74,14 +72,15 @@ def _plan(engine: Engine, model: PlannedModel, scored_on: dict, finished: Finish
     except NotAnnotatedYet:  # it cannot be finished either
         return ModelPlan(model, None, f"{TO_TRAIN} (after annotate)")
     epochs = task.mixer.plan
-    status = TRAINING_ELSEWHERE if held_elsewhere(task.folder) else finished.status(
-        task.folder, task.fingerprint, scored_on)
-    if status == "done":
-        result = json.loads((task.folder / RESULT).read_text())
-        return ModelPlan(model, _passes(epochs), status, result.get("train_seconds"),
+    if held_elsewhere(task.folder):
+        status = TRAINING_ELSEWHERE
+    elif (result := finished.own(task.folder, task.fingerprint, scored_on)) is not None:
+        return ModelPlan(model, _passes(epochs), "done", result.get("train_seconds"),
                          tuple(result.get("devices", ())))
-    if status not in (TO_TRAIN, TRAINING_ELSEWHERE):
-        return ModelPlan(model, _passes(epochs), status)
+    elif (source := finished.elsewhere(task.fingerprint, scored_on)) is not None:
+        return ModelPlan(model, _passes(epochs), f"to copy from {source}")
+    else:
+        status = TO_TRAIN
     done = task.trainer.epochs_done(task.folder, task.fingerprint)
     return ModelPlan(model, _passes(epochs[done:]),
                      f"{status} ({done} of {len(epochs)} epochs done)" if done else status)
