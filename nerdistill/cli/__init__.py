@@ -54,6 +54,7 @@ def cli() -> None:
 
 def _add_commands() -> None:
     from nerdistill.cli.annotate import annotate
+    from nerdistill.cli.compare import compare_command
     from nerdistill.cli.data import data
     from nerdistill.cli.evaluate import evaluate
     from nerdistill.cli.models import models
@@ -65,8 +66,8 @@ def _add_commands() -> None:
     from nerdistill.cli.train import evaluate_model_command, predict, train
     from nerdistill.core.plugins import plugin_host
 
-    for command in (annotate, data, evaluate, models, plugins, predict, report, run, schedules, store, strategies,
-                    train):
+    for command in (annotate, compare_command, data, evaluate, models, plugins, predict, report, run, schedules,
+                    store, strategies, train):
         cli.add_command(command)
     evaluate.add_command(evaluate_model_command)
     plugin_host().manager.hook.register_commands(cli=cli)

@@ -101,7 +101,7 @@ def markdown(collected: dict[str, Any], title: str, *, paper: bool = False) -> s
         lines += ["## Wall time per stage", "",
                   "Summed over every run of the stage in this folder, stopped ones included (a process killed "
                   "outright records nothing; each model's own training time is in its row).", "",
-                  _md(["stage", "seconds", "runs", "stopped"], rows), ""]
+                  md_table(["stage", "seconds", "runs", "stopped"], rows), ""]
     return "\n".join(lines)
 
 
@@ -116,23 +116,39 @@ def _annotation_table(annotation: dict[str, Any]) -> str:
         rows.append((name, f"{s['provider']}/{s['model']}", f"{s['strategy']} ({s['version']})", s["sentences"],
                      s["called"], s["cached"], s["failed"], s["written"], s["prompt_tokens"] + s["completion_tokens"],
                      f"{s['cost']:.4f}", f"{s['seconds']:.0f}"))
-    return _md(["source", "provider/model", "strategy", "sentences", "called", "cached", "failed", "written",
+    return md_table(["source", "provider/model", "strategy", "sentences", "called", "cached", "failed", "written",
                 "tokens", "cost ($)", "seconds"], rows)
 
 
 def _quality_table(quality: dict[str, Any], paper: bool) -> str:
     rows = []
     for name, q in quality.items():
-        per_type = [_prf(*(q["types"][t][k] for k in ("precision", "recall", "f1"))) if t in q["types"] else "-"
-                    for t in TYPES]
-        rows.append((name, _prf(*(q["micro"][k] for k in ("precision", "recall", "f1"))), f"{q['macro']['f1']:.2f}",
-                     f"{q['weighted']['f1']:.2f}", *per_type))
-        published = TABLE1.get(q.get("strategy", "")) if paper else None
+        rows.append(quality_row(name, q))
+        published = paper_quality_row(q.get("strategy")) if paper else None
         if published:
-            averages = TABLE1_AVERAGE_F1[q["strategy"]]
-            rows.append((f"paper: GPT-4 {q['strategy']}", _prf(*published["micro"]), f"{averages['macro']:.2f}",
-                         f"{averages['weighted']:.2f}", *(_prf(*published[t]) for t in TYPES)))
-    return _md(["source", "micro P / R / F1", "macro F1", "weighted F1", *(f"{t} P / R / F1" for t in TYPES)], rows)
+            rows.append(published)
+    return md_table(QUALITY_HEADERS, rows)
+
+
+QUALITY_HEADERS = ["source", "micro P / R / F1", "macro F1", "weighted F1", *(f"{t} P / R / F1" for t in TYPES)]
+
+
+def quality_row(name: str, quality: dict[str, Any]) -> tuple[str, ...]:
+    """One annotation's quality against gold as a row under ``QUALITY_HEADERS``."""
+    per_type = [_prf(*(quality["types"][t][k] for k in ("precision", "recall", "f1"))) if t in quality["types"]
+                else "-" for t in TYPES]
+    return (name, _prf(*(quality["micro"][k] for k in ("precision", "recall", "f1"))), f"{quality['macro']['f1']:.2f}",
+            f"{quality['weighted']['f1']:.2f}", *per_type)
+
+
+def paper_quality_row(strategy: str | None) -> tuple[str, ...] | None:
+    """GPT-4's published table-1 row for a strategy of the paper's, as a row under ``QUALITY_HEADERS``."""
+    published = TABLE1.get(strategy or "")
+    if published is None:
+        return None
+    averages = TABLE1_AVERAGE_F1[strategy]
+    return (f"paper: GPT-4 {strategy}", _prf(*published["micro"]), f"{averages['macro']:.2f}",
+            f"{averages['weighted']:.2f}", *(_prf(*published[t]) for t in TYPES))
 
 
 def _prf(precision: float, recall: float, f1: float) -> str:
@@ -153,26 +169,32 @@ def _models_table(aggregates: list[dict[str, Any]], paper: bool) -> str:
         row = [group, next(iter(records.values()))["schedule"]]
         for decay in decays:
             r = records.get(decay)
-            row += [f"{r['f1']:.3f} ± {r['f1_sd']:.3f} (n={r['seeds']})" if r else "-",
-                    f"{r['subword_f1']:.3f} ± {r['subword_f1_sd']:.3f}" if r and "subword_f1" in r else "-"]
+            row += [f1_cell(r, "f1") + f" (n={r['seeds']})" if r else "-", f1_cell(r, "subword_f1")]
             if paper:
                 published = published_f1(group, row[1], decay)
                 row.append("-" if published is None else f"{published:.3f}")
         rows.append(row)
-    return _md(headers, rows)
+    return md_table(headers, rows)
+
+
+def f1_cell(record: dict[str, Any] | None, key: str) -> str:
+    """``mean ± sd`` of an aggregate's ``f1`` or ``subword_f1``; ``-`` where it has none."""
+    if record is None or key not in record:
+        return "-"
+    return f"{record[key]:.3f} ± {record[f'{key}_sd']:.3f}"
 
 
 def _types_table(aggregates: list[dict[str, Any]]) -> str:
     rows = [(r["group"], "no" if r["decay"] is None else f"{r['decay']:g}",
              *(f"{r['types'][t]:.3f}" if t in r["types"] else "-" for t in TYPES)) for r in aggregates]
-    return _md(["group", "decay", *TYPES], rows)
+    return md_table(["group", "decay", *TYPES], rows)
 
 
 def _devices_table(models: list[dict[str, Any]]) -> str:
     by_devices: dict[str, list[float]] = defaultdict(list)
     for model in models:
         by_devices[" + ".join(model.get("devices") or ["not recorded"])].append(model["train_seconds"])
-    return _md(["device", "models", "training seconds (mean)", "training seconds (total)"],
+    return md_table(["device", "models", "training seconds (mean)", "training seconds (total)"],
                [(d, len(t), f"{statistics.fmean(t):.0f}", f"{sum(t):.0f}") for d, t in by_devices.items()])
 
 
@@ -185,7 +207,7 @@ def _copied_note(models: list[dict[str, Any]]) -> list[str]:
             f"these {len(models)} models; their training time is counted in both runs.", ""]
 
 
-def _md(headers: list[str], rows: list) -> str:
+def md_table(headers: list[str], rows: list) -> str:
     return "\n".join(["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers),
                       *("| " + " | ".join(str(c) for c in row) + " |" for row in rows)])
 

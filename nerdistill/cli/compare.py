@@ -1,0 +1,31 @@
+"""``nerdistill compare RUN_DIR RUN_DIR ...``: several runs' figures side by side."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from nerdistill.core.comparison import compare, comparison_markdown
+from nerdistill.core.files import atomic_write
+
+
+@click.command(name="compare")
+@click.argument("run_dirs", metavar="RUN_DIR...", nargs=-1, required=True,
+                type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--title", default="Runs compared", show_default=True, help="Title of the table.")
+@click.option("--paper", is_flag=True, help="Add the paper's published figures (tables 1 to 3).")
+@click.option("--json", "as_json", is_flag=True, help="Print what was read from the runs as JSON.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the Markdown to this file.")
+def compare_command(run_dirs: tuple[Path, ...], title: str, paper: bool, as_json: bool, output: Path | None) -> None:
+    """Set the runs in RUN_DIR... side by side: annotation quality per run and source, and each group's F1
+    (word and subword level, mean ± sd over seeds) with one column a run; for two runs, the difference.
+    Say, the same sweep under two teachers. Nothing is trained or scored: it reads the run folders."""
+    compared = compare(list(run_dirs))
+    text = comparison_markdown(compared, title, paper=paper)
+    if output is not None:
+        with atomic_write(output) as stream:
+            stream.write(text)
+    click.echo(json.dumps(compared, indent=2) if as_json else text)

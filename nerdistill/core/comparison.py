@@ -1,0 +1,84 @@
+"""Runs side by side: the same groups under different teachers, encoders or settings, one column a run.
+
+A reproduction asks questions across runs (does the schedule that wins under a GPT-4-quality teacher
+win under a 1.5B one too?). Each run's own report answers within the run; this table reads several run
+folders and sets their figures next to each other, so a comparison is regenerated from the runs rather
+than copied from reports by hand. Models are matched by group, schedule and decay; annotation quality is
+listed per run and source. With two runs, a column gives the difference of the means (second - first).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from nerdistill.core.errors import NerdistillError
+from nerdistill.core.paper import published_f1
+from nerdistill.core.report import (QUALITY_HEADERS, collect, decay_label, f1_cell, md_table, paper_quality_row,
+                                    quality_row)
+
+
+def compare(run_dirs: list[Path]) -> dict[str, Any]:
+    """Each run's aggregates and annotation quality, under the run folder's name."""
+    names = [Path(d).name for d in run_dirs]
+    if len(set(names)) != len(names):
+        raise NerdistillError(f"two run folders share a name ({', '.join(names)}); the columns would be ambiguous")
+    runs = {}
+    for name, run_dir in zip(names, run_dirs):
+        collected = collect(Path(run_dir))
+        runs[name] = {"aggregates": collected["aggregates"],
+                      "quality": {source: a["quality"] for source, a in collected["annotation"].items()
+                                  if a["quality"]}}
+    return {"runs": runs}
+
+
+def comparison_markdown(compared: dict[str, Any], title: str, *, paper: bool = False) -> str:
+    runs = compared["runs"]
+    lines = [f"# {title}", ""]
+    quality_rows = [quality_row(f"{run}: {source}", q) for run, entry in runs.items()
+                    for source, q in entry["quality"].items()]
+    if quality_rows:
+        if paper:
+            strategies = dict.fromkeys(q.get("strategy") for entry in runs.values() for q in entry["quality"].values())
+            quality_rows += [row for row in map(paper_quality_row, strategies) if row is not None]
+        lines += ["## Annotation quality against gold (entity level, conlleval)", "",
+                  md_table(QUALITY_HEADERS, quality_rows), ""]
+    trained = {run: entry["aggregates"] for run, entry in runs.items() if entry["aggregates"]}
+    if trained:
+        lines += ["## Trained models", "",
+                  "Micro F1 on each run's test set, mean ± standard deviation over seeds (n), a column for each run "
+                  "with trained models. Rows are matched by group, schedule and decay; '-' where a run has no such "
+                  "model.", "",
+                  "### Word level", "", _f1_table(trained, "f1", paper), "",
+                  "### Subword level (each word's tag on all its pieces, as the paper)", "",
+                  _f1_table(trained, "subword_f1", paper), ""]
+    return "\n".join(lines)
+
+
+def _f1_table(runs: dict[str, list[dict[str, Any]]], key: str, paper: bool) -> str:
+    by_row: dict[tuple[str, str, Any], dict[str, dict[str, Any]]] = {}
+    for run, aggregates in runs.items():
+        for record in aggregates:
+            by_row.setdefault((record["group"], record["schedule"], record["decay"]), {})[run] = record
+    pair = list(runs) if len(runs) == 2 else None
+    headers = ["group", "schedule", "decay", *runs]
+    headers += ["difference (2nd - 1st)"] if pair else []
+    headers += ["paper F1"] if paper else []
+    rows = []
+    for (group, schedule, decay), records in by_row.items():
+        row = [group, schedule, decay_label(decay)]
+        row += [_cell(records.get(run), key) for run in runs]
+        if pair:
+            first, second = (records.get(run) for run in pair)
+            both = first is not None and second is not None and key in first and key in second
+            row.append(f"{second[key] - first[key]:+.3f}" if both else "-")
+        if paper:
+            published = published_f1(group, schedule, decay)
+            row.append("-" if published is None else f"{published:.3f}")
+        rows.append(row)
+    return md_table(headers, rows)
+
+
+def _cell(record: dict[str, Any] | None, key: str) -> str:
+    cell = f1_cell(record, key)
+    return cell if record is None or cell == "-" else f"{cell} (n={record['seeds']})"
