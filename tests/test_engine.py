@@ -232,7 +232,8 @@ def test_report_command_on_a_run_folder(tmp_path, tiny_bert, run_cli):
     with FakeOpenAIServer() as server:
         config = write_config(tmp_path, server.url, tiny_bert)
         config.write_text(config.read_text().replace("seeds = [0, 1]", "seeds = [0]").replace(
-            'lr_decay = ["none", 0.9]', 'lr_decay = ["none"]'))
+            'lr_decay = ["none", 0.9]', 'lr_decay = ["none"]').replace(  # not in the folders' alphabetical order
+            'schedules = ["pure_original", "simple_mix"]', 'schedules = ["simple_mix", "pure_original"]'))
         assert run_cli("run", config, "--stage", "data", "--stage", "annotate").exit_code == 0
         dry = run_cli("run", config, "--dry-run")
         assert "to train" in dry.output and "calls" in dry.output
@@ -241,6 +242,9 @@ def test_report_command_on_a_run_folder(tmp_path, tiny_bert, run_cli):
     assert result.exit_code == 0 and "## Trained models" in result.output
     collected = json.loads(run_cli("report", tmp_path / "run", "--json").output)
     assert len(collected["models"]) == 2
+    assert [a["group"] for a in collected["aggregates"]] == ["simple_mix", "pure_original"]  # the config's order
+    recorded = json.loads((tmp_path / "run" / "config.json").read_text())
+    assert recorded["groups"] == ["simple_mix", "pure_original"] and recorded["config"]["training"]["epochs"] == 2
 
 
 def test_models_are_planned_seed_by_seed(tmp_path):

@@ -16,7 +16,8 @@ Stages and what they leave in the run folder:
    and one that another process on the same run is training is passed over (``core/claims.py``).
 4. ``report``: ``report.md``, ``report.json`` and plots, from whatever the folder holds.
 
-``stages.jsonl`` records each stage's wall time, a stopped one's too (``"stopped": true``).
+``stages.jsonl`` records each stage's wall time, a stopped one's too (``"stopped": true``), and
+``config.json`` the resolved configuration each run was started with (``core/run_layout.py``).
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ from nerdistill.core.finished import FinishedModels
 from nerdistill.core.formats import format_of, read_sentences, write_sentences
 from nerdistill.core.registry import registry
 from nerdistill.core.run_config import DistillSource, GroupConfig, RunConfig
-from nerdistill.core.run_layout import RESULT, model_folder
+from nerdistill.core.run_layout import RESULT, model_folder, write_run_config
 from nerdistill.core.runner import AnnotationJob
 from nerdistill.core.sampling import sample_sentences
 from nerdistill.core.sentence import Sentence
@@ -113,6 +114,7 @@ class Engine:
                                   "once first, then each shard with --stage train")
         self.check()
         self.run_dir.mkdir(parents=True, exist_ok=True)
+        write_run_config(self.run_dir, self.config.model_dump(mode="json"), [g.name for g in self.config.all_groups()])
         results: dict[str, Any] = {}
         for stage in STAGES:
             if stage in stages:

@@ -20,13 +20,14 @@ from __future__ import annotations
 import json
 import statistics
 from collections import defaultdict
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from nerdistill.core.errors import NerdistillError
 from nerdistill.core.files import atomic_write
 from nerdistill.core.paper import TABLE1, TABLE1_AVERAGE_F1, published_f1
-from nerdistill.core.run_layout import result_files, run_of
+from nerdistill.core.run_layout import group_order, result_files, run_of
 from nerdistill.core.tables import format_table
 
 TYPES = ("LOC", "ORG", "PER", "MISC")
@@ -50,16 +51,18 @@ def collect(run_dir: Path) -> dict[str, Any]:
             stages[entry["stage"]] += entry["seconds"]
             runs[entry["stage"]]["runs"] += 1
             runs[entry["stage"]]["stopped"] += entry.get("stopped", False)
-    return {"models": rows, "aggregates": aggregate(rows), "annotation": annotation, "stage_seconds": dict(stages),
-            "stage_runs": dict(runs)}
+    return {"models": rows, "aggregates": aggregate(rows, group_order(run_dir)), "annotation": annotation,
+            "stage_seconds": dict(stages), "stage_runs": dict(runs)}
 
 
-def aggregate(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Mean and standard deviation over seeds, per group and decay, in the order groups first appear."""
+def aggregate(rows: list[dict[str, Any]], config_order: Sequence[str] = ()) -> list[dict[str, Any]]:
+    """Mean and standard deviation over seeds, per group and decay: the groups of ``config_order`` first, in
+    that order (the run config's), then any other in the order it first appears."""
     grouped: dict[tuple[str, Any], list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
         grouped[(row["group"], row["decay"])].append(row)
-    order = list(dict.fromkeys(row["group"] for row in rows))
+    present = [row["group"] for row in rows]
+    order = list(dict.fromkeys([*(g for g in config_order if g in present), *present]))
     result = []
     for (group, decay), members in sorted(grouped.items(), key=lambda item: (order.index(item[0][0]),
                                                                               item[0][1] or 0)):
