@@ -172,6 +172,10 @@ def test_train_predict_and_evaluate_through_the_cli(tiny_bert, fixtures, tmp_pat
     assert run_cli("predict", model, fixtures / "mini.conll", "-o", tmp_path / "tagged.conll").exit_code == 0
     tagged = read_sentences(tmp_path / "tagged.conll")
     assert [len(s.tags) for s in tagged] == [len(s.tokens) for s in read_sentences(fixtures / "mini.conll")]
+    text = tmp_path / "notes.txt"
+    text.write_text("Peter Blackburn flew to Paris on Monday. He met officials of the European Commission.\n")
+    assert run_cli("predict", model, text, "-o", tmp_path / "notes.jsonl").exit_code == 0  # raw text, split
+    assert [len(s.tags) for s in read_sentences(tmp_path / "notes.jsonl")] == [8, 8]
     scores = json.loads(run_cli("evaluate", "model", model, fixtures / "mini.conll", "--json").output)
     assert scores["word"]["micro"]["support"] == 6 and scores["subword"]["micro"]["support"] >= 6
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from nerdistill.core.articles import article_sentences, read_articles
 from nerdistill.core.config import TrainConfig, errors_in, load_config, validate_options
 from nerdistill.core.formats import read_sentences, write_sentences
 from nerdistill.core.registry import registry
@@ -57,8 +58,13 @@ def train(config_file: Path) -> None:
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="Tagged sentences (.jsonl or .conll).")
 def predict(model_dir: Path, input_file: Path, output: Path) -> None:
-    """Tag the sentences of INPUT with a trained MODEL folder (offline; every word gets a tag)."""
-    sentences = read_sentences(input_file)
+    """Tag the sentences of INPUT with a trained MODEL folder (offline; every word gets a tag). INPUT is a
+    CoNLL or JSONL sentence file, or raw text (a .txt file or a folder of them), split into sentences and
+    words as `nerdistill data sentences` splits it."""
+    if input_file.is_dir() or input_file.suffix.lower() == ".txt":
+        sentences = article_sentences(read_articles(input_file), source=input_file.stem)
+    else:
+        sentences = read_sentences(input_file)
     tags = trainer_for(model_dir).predict(model_dir, sentences)
     tagged = [s.model_copy(update={"tags": t}) for s, t in zip(sentences, tags)]
     write_sentences(tagged, output)
