@@ -87,3 +87,10 @@ def test_three_runs_get_no_difference_column(two_teachers, tmp_path, run_cli):
     write_model(third, "E", "simple_mix", 0, 0.5)
     text = run_cli("compare", *two_teachers, third).output
     assert "| group | schedule | decay | strong | weak | third |" in text and "difference" not in text
+
+
+def test_a_folder_with_nothing_to_compare_is_named(two_teachers, tmp_path, run_cli):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = run_cli("compare", two_teachers[0], empty)
+    assert result.exit_code == 1 and "empty" in result.output and "nothing to compare" in result.output

@@ -26,6 +26,10 @@ def compare(run_dirs: list[Path]) -> dict[str, Any]:
     runs = {}
     for name, run_dir in zip(names, run_dirs):
         collected = collect(Path(run_dir))
+        if not collected["models"] and not collected["annotation"]:
+            raise NerdistillError("not a run folder, or one with nothing to compare yet: no trained model "
+                                  "(models/*/*/seed-*/result.json) and no annotation (distilled/*.summary.json)",
+                                  path=run_dir)
         runs[name] = {"aggregates": collected["aggregates"],
                       "quality": {source: a["quality"] for source, a in collected["annotation"].items()
                                   if a["quality"]}}
