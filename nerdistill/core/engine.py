@@ -22,6 +22,7 @@ Stages and what they leave in the run folder:
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -152,7 +153,7 @@ class Engine:
             if spec is None:
                 self._original = []
             elif isinstance(spec, int):
-                self._original = sample_sentences(self._gold(), spec, seed=data.seed)
+                self._original = sample_sentences(self._gold, spec, seed=data.seed)
             else:
                 self._original = self._read(spec)
             self._write_data("original", self._original)
@@ -177,7 +178,7 @@ class Engine:
     def _source_sentences(self, source: DistillSource, position: int) -> list[Sentence]:
         seed = source.seed if source.seed is not None else self.config.data.seed + 1 + position
         if source.sample is not None:
-            return sample_sentences(self._gold(), source.sample, seed=seed, exclude=self.original())
+            return sample_sentences(self._gold, source.sample, seed=seed, exclude=self.original())
         if source.sentences is not None:
             pool = [s for s in self._read(source.sentences) if len(s.tokens) >= source.min_tokens
                     and (source.max_tokens is None or len(s.tokens) <= source.max_tokens)]
@@ -186,7 +187,10 @@ class Engine:
                                      min_tokens=source.min_tokens, max_tokens=source.max_tokens)
         return sample_sentences(pool, source.size, seed=seed, exclude=self.original()) if source.size else pool
 
+    @functools.cached_property
     def _gold(self) -> list[Sentence]:
+        """The gold pool the original and distill samples are drawn from, read once (CoNLL-2003's training
+        split takes seconds to parse)."""
         return self._read(self.config.data.gold)
 
     def _read(self, path: Path) -> list[Sentence]:
