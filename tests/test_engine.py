@@ -223,7 +223,7 @@ def test_the_script_carrying_the_reproduction_on_names_its_runs_in_order():
     script = ROOT / "reproduction" / "run-here.sh"
     assert subprocess.run(["bash", "-n", str(script)]).returncode == 0
     runs = re.search(r"^RUNS=\((.*?)\)", script.read_text(), re.M).group(1).split()
-    assert runs == ["phase2_oracle", "phase3_oracle", "phase2_local", "phase3_local",  # phase 3 reuses phase 2
+    assert runs == ["phase2_oracle", "phase2_local", "phase3_oracle", "phase3_local",  # phase 3 reuses phase 2
                     "agreement_local"]
     assert all((ROOT / "reproduction" / f"{run}.toml").exists() for run in runs)
 
