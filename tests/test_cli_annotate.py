@@ -1,5 +1,8 @@
 import json
+import sqlite3
 
+from nerdistill.core.annotation import Outcome, Usage
+from nerdistill.core.store import AnnotationStore
 from tests.fake_openai import FakeOpenAIServer
 
 
@@ -27,6 +30,25 @@ def test_dry_run_calls_nothing(run_cli, tmp_path, fixtures):
     figures = json.loads(result.output)
     assert figures["calls"] == 4 and figures["prompt_tokens"] > 0 and figures["cost_estimate"] > 0
     assert not (tmp_path / "x.jsonl").exists()
+    assert figures["completion_tokens_from"] == "the strategy's typical figure"
+    assert figures["hours_estimate"] == "no answers measured yet"
+
+
+def test_dry_run_prices_time_and_tokens_from_answers_already_in_the_store(run_cli, tmp_path, fixtures):
+    store_path = tmp_path / "s.sqlite"
+    store = AnnotationStore(store_path)
+    for index in range(5):  # other sentences, answered by the same model and strategy 90 s apart
+        store.put(f"k{index}", sentence_id=f"other-{index}", provider="litellm", model="openai/gpt-4-0125-preview",
+                  strategy="standard", outcome=Outcome(status="ok", usage=Usage(completion_tokens=40 + index)))
+    store.close()
+    with sqlite3.connect(store_path) as connection:
+        connection.execute("update answers set created = 1000 + 90 * cast(substr(key, 2) as integer)")
+    result = run_cli("annotate", fixtures / "mini.conll", "-o", tmp_path / "x.jsonl", "--store", store_path,
+                     "--dry-run", "--json")
+    figures = json.loads(result.output)
+    assert figures["calls"] == 4 and figures["completion_tokens_estimate"] == 4 * 42  # their mean, 42
+    assert figures["hours_estimate"] == round(4 * 90 / 3600, 2) and "90.0 s an answer" in figures["hours_from"]
+    assert figures["completion_tokens_from"] == "the 5 answers of this model and strategy in the store"
 
 
 def test_missing_api_key_fails_before_any_work(run_cli, tmp_path, fixtures, monkeypatch):
