@@ -66,9 +66,12 @@ def test_annotation_quality_per_run_and_the_paper_once_per_strategy(two_teachers
 def test_a_run_without_models_gets_no_column_and_the_markdown_can_be_written(two_teachers, tmp_path, run_cli):
     annotated_only = tmp_path / "annotated-only"
     write_quality(annotated_only, "conll", 0.5, strategy="standard")
-    output = tmp_path / "compared.md"
-    text = run_cli("compare", *two_teachers, annotated_only, "--title", "Teachers", "-o", output).output
+    output, plot = tmp_path / "compared.md", tmp_path / "compared.png"
+    text = run_cli("compare", *two_teachers, annotated_only, "--title", "Teachers", "-o", output, "--plot", plot).output
     assert output.read_text() in text and text.startswith("# Teachers")
+    assert plot.read_bytes().startswith(b"\x89PNG")
+    result = run_cli("compare", annotated_only, "--plot", tmp_path / "none.png")
+    assert "no plot" in result.output and not (tmp_path / "none.png").exists()
     assert "| group | schedule | decay | strong | weak | difference (2nd - 1st) |" in text
     assert "annotated-only: conll" in text
 

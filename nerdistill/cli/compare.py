@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from nerdistill.core.comparison import compare, comparison_markdown
+from nerdistill.core.comparison import compare, comparison_markdown, plot_comparison
 from nerdistill.core.files import atomic_write
 
 
@@ -19,7 +19,10 @@ from nerdistill.core.files import atomic_write
 @click.option("--json", "as_json", is_flag=True, help="Print what was read from the runs as JSON.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write the Markdown to this file.")
-def compare_command(run_dirs: tuple[Path, ...], title: str, paper: bool, as_json: bool, output: Path | None) -> None:
+@click.option("--plot", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also draw each group's F1 as bars, a colour a run, into this PNG file.")
+def compare_command(run_dirs: tuple[Path, ...], title: str, paper: bool, as_json: bool, output: Path | None,
+                    plot: Path | None) -> None:
     """Set the runs in RUN_DIR... side by side: annotation quality per run and source, and each group's F1
     (word and subword level, mean ± sd over seeds) with one column a run; for two runs, the difference.
     Say, the same sweep under two teachers. Nothing is trained or scored: it reads the run folders."""
@@ -28,4 +31,6 @@ def compare_command(run_dirs: tuple[Path, ...], title: str, paper: bool, as_json
     if output is not None:
         with atomic_write(output) as stream:
             stream.write(text)
+    if plot is not None and plot_comparison(compared, plot) is None:
+        click.echo("no plot: none of these runs has a trained model yet", err=True)
     click.echo(json.dumps(compared, indent=2) if as_json else text)

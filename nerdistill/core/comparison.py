@@ -15,7 +15,7 @@ from typing import Any
 from nerdistill.core.errors import NerdistillError
 from nerdistill.core.paper import published_f1
 from nerdistill.core.report import (QUALITY_HEADERS, collect, decay_label, f1_cell, md_table, paper_quality_row,
-                                    quality_row)
+                                    quality_row, save_figure)
 
 
 def compare(run_dirs: list[Path]) -> dict[str, Any]:
@@ -47,7 +47,7 @@ def comparison_markdown(compared: dict[str, Any], title: str, *, paper: bool = F
             quality_rows += [row for row in map(paper_quality_row, strategies) if row is not None]
         lines += ["## Annotation quality against gold (entity level, conlleval)", "",
                   md_table(QUALITY_HEADERS, quality_rows), ""]
-    trained = {run: entry["aggregates"] for run, entry in runs.items() if entry["aggregates"]}
+    trained = _trained(compared)
     if trained:
         lines += ["## Trained models", "",
                   "Micro F1 on each run's test set, mean ± standard deviation over seeds (n), a column for each run "
@@ -59,11 +59,21 @@ def comparison_markdown(compared: dict[str, Any], title: str, *, paper: bool = F
     return "\n".join(lines)
 
 
-def _f1_table(runs: dict[str, list[dict[str, Any]]], key: str, paper: bool) -> str:
+def _matched(runs: dict[str, list[dict[str, Any]]]) -> dict[tuple[str, str, Any], dict[str, dict[str, Any]]]:
+    """Each (group, schedule, decay) with its aggregate in every run that has it, in order of first appearance."""
     by_row: dict[tuple[str, str, Any], dict[str, dict[str, Any]]] = {}
     for run, aggregates in runs.items():
         for record in aggregates:
             by_row.setdefault((record["group"], record["schedule"], record["decay"]), {})[run] = record
+    return by_row
+
+
+def _trained(compared: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    return {run: entry["aggregates"] for run, entry in compared["runs"].items() if entry["aggregates"]}
+
+
+def _f1_table(runs: dict[str, list[dict[str, Any]]], key: str, paper: bool) -> str:
+    by_row = _matched(runs)
     pair = list(runs) if len(runs) == 2 else None
     headers = ["group", "schedule", "decay", *runs]
     headers += ["difference (2nd - 1st)"] if pair else []
@@ -86,3 +96,35 @@ def _f1_table(runs: dict[str, list[dict[str, Any]]], key: str, paper: bool) -> s
 def _cell(record: dict[str, Any] | None, key: str) -> str:
     cell = f1_cell(record, key)
     return cell if record is None or cell == "-" else f"{cell} (n={record['seeds']})"
+
+
+def plot_comparison(compared: dict[str, Any], path: Path) -> Path | None:
+    """Grouped bars: each row's word-level F1 (mean ± sd over seeds), a colour a run; None without models."""
+    runs = _trained(compared)
+    if not runs:
+        return None
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    by_row = _matched(runs)
+    width = 0.8 / len(runs)
+    figure, axes = plt.subplots(figsize=(max(6, 0.9 * len(by_row) + 2), 4.2), dpi=120)
+    for offset, run in enumerate(runs):
+        positions = [i for i, records in enumerate(by_row.values()) if run in records]
+        records = [records[run] for records in by_row.values() if run in records]
+        axes.bar([i - 0.4 + width * (offset + 0.5) for i in positions], [r["f1"] for r in records], width,
+                 yerr=[r["f1_sd"] for r in records], capsize=3, label=run)
+    labels = [group if decay is None else f"{group}\n{decay_label(decay)}" for group, _, decay in by_row]
+    axes.set_xticks(range(len(by_row)), labels, fontsize=7, rotation=30, ha="right")
+    low = min(r["f1"] - r["f1_sd"] for records in by_row.values() for r in records.values())
+    axes.set_ylim(max(0.0, low - 0.05), 1.0)
+    axes.set_ylabel("micro F1 (word level)")
+    axes.set_title("Test F1 per group and run (mean ± sd over seeds)")
+    axes.grid(axis="y", alpha=0.3)
+    axes.legend(fontsize=7)
+    figure.tight_layout()
+    save_figure(figure, Path(path))
+    plt.close(figure)
+    return Path(path)

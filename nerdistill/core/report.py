@@ -236,7 +236,7 @@ def plot(collected: dict[str, Any], run_dir: Path) -> list[Path]:
         axes.set_title("Test F1 per group (mean ± sd over seeds)")
         axes.grid(axis="y", alpha=0.3)
         figure.tight_layout()
-        written.append(_save(figure, run_dir / "f1_by_group.png"))
+        written.append(save_figure(figure, run_dir / "f1_by_group.png"))
         plt.close(figure)
         figure, axes = plt.subplots(figsize=(7, 4.2), dpi=120)
         seen = set()
@@ -254,7 +254,7 @@ def plot(collected: dict[str, Any], run_dir: Path) -> list[Path]:
         axes.legend(fontsize=7)
         axes.set_title("Mixing schedules of the trained groups")
         figure.tight_layout()
-        written.append(_save(figure, run_dir / "schedules.png"))
+        written.append(save_figure(figure, run_dir / "schedules.png"))
         plt.close(figure)
     return written
 
@@ -263,7 +263,7 @@ def decay_label(decay: float | None) -> str:
     return "no decay" if decay is None else f"decay {decay:g}"
 
 
-def _save(figure, path: Path) -> Path:
+def save_figure(figure, path: Path) -> Path:
     with atomic_write(path, "wb") as stream:
         figure.savefig(stream, format="png")
     return path
