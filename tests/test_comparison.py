@@ -8,11 +8,12 @@ from nerdistill.core.errors import NerdistillError
 from nerdistill.core.run_layout import model_folder
 
 
-def write_model(run_dir, group, schedule, seed, f1, decay=None):
+def write_model(run_dir, group, schedule, seed, f1, decay=None, test_set="conll-test"):
     folder = model_folder(run_dir, group, "no-decay" if decay is None else f"decay-{decay}", seed)
     folder.mkdir(parents=True)
     row = {"group": group, "schedule": schedule, "decay": decay, "seed": seed, "f1": f1, "subword_f1": f1 - 0.01,
-           "types": {"PER": f1}, "train_seconds": 1.0, "weights": [[1, 0]]}
+           "types": {"PER": f1}, "train_seconds": 1.0, "weights": [[1, 0]],
+           "scored_on": {"test": test_set, "subword": True}}
     (folder / "result.json").write_text(json.dumps(row))
 
 
@@ -97,3 +98,10 @@ def test_a_folder_with_nothing_to_compare_is_named(two_teachers, tmp_path, run_c
     empty.mkdir()
     result = run_cli("compare", two_teachers[0], empty)
     assert result.exit_code == 1 and "empty" in result.output and "nothing to compare" in result.output
+
+
+def test_models_scored_on_different_test_sets_are_flagged(two_teachers, tmp_path, run_cli):
+    assert "Not comparable" not in run_cli("compare", *two_teachers).output
+    other = tmp_path / "other-test"
+    write_model(other, "E", "simple_mix", 0, 0.9, test_set="another-test")
+    assert "scored on 2 different test sets" in run_cli("compare", two_teachers[0], other).output

@@ -32,7 +32,9 @@ def compare(run_dirs: list[Path]) -> dict[str, Any]:
                                   path=run_dir)
         runs[name] = {"aggregates": collected["aggregates"],
                       "quality": {source: a["quality"] for source, a in collected["annotation"].items()
-                                  if a["quality"]}}
+                                  if a["quality"]},
+                      "test_sets": sorted({(m.get("scored_on") or {}).get("test", "not recorded")
+                                           for m in collected["models"]})}
     return {"runs": runs}
 
 
@@ -52,11 +54,20 @@ def comparison_markdown(compared: dict[str, Any], title: str, *, paper: bool = F
         lines += ["## Trained models", "",
                   "Micro F1 on each run's test set, mean ± standard deviation over seeds (n), a column for each run "
                   "with trained models. Rows are matched by group, schedule and decay; '-' where a run has no such "
-                  "model.", "",
+                  "model.", "", *_test_set_warning(runs),
                   "### Word level", "", _f1_table(trained, "f1", paper), "",
                   "### Subword level (each word's tag on all its pieces, as the paper)", "",
                   _f1_table(trained, "subword_f1", paper), ""]
     return "\n".join(lines)
+
+
+def _test_set_warning(runs: dict[str, Any]) -> list[str]:
+    """A warning where the models were not all scored on the same test set (by its digest)."""
+    test_sets = {digest for entry in runs.values() for digest in entry["test_sets"]}
+    if len(test_sets) <= 1:
+        return []
+    return [f"**Not comparable as they stand:** these models were scored on {len(test_sets)} different test sets "
+            "(or sets not recorded); F1 differences mix the models' with the test sets'.", ""]
 
 
 def _matched(runs: dict[str, list[dict[str, Any]]]) -> dict[tuple[str, str, Any], dict[str, dict[str, Any]]]:
