@@ -62,6 +62,10 @@ def test_annotation_quality_per_run_and_the_paper_once_per_strategy(two_teachers
     assert text.count("| paper: GPT-4 cot |") == 1 and "paper: GPT-4 standard" not in text
     plain = run_cli("compare", *two_teachers).output
     assert "paper: GPT-4" not in plain and "paper F1" not in plain
+    annotation_only = run_cli("compare", *two_teachers, "--only", "annotation").output
+    assert "| strong: conll |" in annotation_only and "Trained models" not in annotation_only
+    models_only = run_cli("compare", *two_teachers, "--only", "models").output
+    assert "Annotation quality" not in models_only and "### Word level" in models_only
 
 
 def test_a_run_without_models_gets_no_column_and_the_markdown_can_be_written(two_teachers, tmp_path, run_cli):

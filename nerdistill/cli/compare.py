@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from nerdistill.core.comparison import compare, comparison_markdown, plot_comparison
+from nerdistill.core.comparison import SECTIONS, compare, comparison_markdown, plot_comparison
 from nerdistill.core.files import atomic_write
 
 
@@ -16,18 +16,20 @@ from nerdistill.core.files import atomic_write
                 type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--title", default="Runs compared", show_default=True, help="Title of the table.")
 @click.option("--paper", is_flag=True, help="Add the paper's published figures (tables 1 to 3).")
+@click.option("--only", type=click.Choice(SECTIONS), default=None,
+              help="Only annotation quality (table 1) or only trained models (tables 2 and 3).")
 @click.option("--json", "as_json", is_flag=True, help="Print what was read from the runs as JSON.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write the Markdown to this file.")
 @click.option("--plot", type=click.Path(dir_okay=False, path_type=Path),
               help="Also draw each group's F1 as bars, a colour a run, into this PNG file.")
-def compare_command(run_dirs: tuple[Path, ...], title: str, paper: bool, as_json: bool, output: Path | None,
-                    plot: Path | None) -> None:
+def compare_command(run_dirs: tuple[Path, ...], title: str, paper: bool, only: str | None, as_json: bool,
+                    output: Path | None, plot: Path | None) -> None:
     """Set the runs in RUN_DIR... side by side: annotation quality per run and source, and each group's F1
     (word and subword level, mean ± sd over seeds) with one column a run; for two runs, the difference.
     Say, the same sweep under two teachers. Nothing is trained or scored: it reads the run folders."""
     compared = compare(list(run_dirs))
-    text = comparison_markdown(compared, title, paper=paper)
+    text = comparison_markdown(compared, title, paper=paper, sections=(only,) if only else SECTIONS)
     if output is not None:
         with atomic_write(output) as stream:
             stream.write(text)

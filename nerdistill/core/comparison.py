@@ -38,19 +38,25 @@ def compare(run_dirs: list[Path]) -> dict[str, Any]:
     return {"runs": runs}
 
 
-def comparison_markdown(compared: dict[str, Any], title: str, *, paper: bool = False) -> str:
+SECTIONS = ("annotation", "models")
+
+
+def comparison_markdown(compared: dict[str, Any], title: str, *, paper: bool = False,
+                        sections: tuple[str, ...] = SECTIONS) -> str:
+    """The comparison as Markdown: annotation quality (table 1) and trained models (tables 2 and 3), or
+    only the ``sections`` named."""
     runs = compared["runs"]
     lines = [f"# {title}", ""]
     quality_rows = [quality_row(f"{run}: {source}", q) for run, entry in runs.items()
                     for source, q in entry["quality"].items()]
-    if quality_rows:
+    if quality_rows and "annotation" in sections:
         if paper:
             strategies = dict.fromkeys(q.get("strategy") for entry in runs.values() for q in entry["quality"].values())
             quality_rows += [row for row in map(paper_quality_row, strategies) if row is not None]
         lines += ["## Annotation quality against gold (entity level, conlleval)", "",
                   md_table(QUALITY_HEADERS, quality_rows), ""]
     trained = _trained(compared)
-    if trained:
+    if trained and "models" in sections:
         lines += ["## Trained models", "",
                   "Micro F1 on each run's test set, mean ± standard deviation over seeds (n), a column for each run "
                   "with trained models. Rows are matched by group, schedule and decay; '-' where a run has no such "
