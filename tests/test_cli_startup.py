@@ -22,3 +22,32 @@ def test_console_script_runs():
     result = subprocess.run([sys.executable, "-m", "nerdistill", "schedules", "list"], capture_output=True,
                             text=True)
     assert result.returncode == 0 and "simple_mix" in result.stdout
+
+
+def test_every_command_has_a_line_in_the_readme():
+    """A command users cannot find is as good as missing: each one, and each subcommand, is on a line of
+    README's command-line summary (a subcommand may share its group's line: ``models list | install``)."""
+    import re
+    from pathlib import Path
+
+    import click
+
+    from nerdistill.cli import cli
+
+    readme = Path(__file__).resolve().parent.parent / "README.md"
+    lines = [line for line in readme.read_text().splitlines() if line.startswith("$ nerdistill ")]
+
+    def paths(group: click.Group, prefix: str = ""):
+        for name, command in group.commands.items():
+            yield f"{prefix}{name}"
+            if isinstance(command, click.Group):
+                yield from paths(command, f"{prefix}{name} ")
+
+    def listed(path: str) -> bool:
+        group, _, name = path.rpartition(" ")
+        return any(line.startswith(f"$ nerdistill {path}") or (
+            group and line.startswith(f"$ nerdistill {group} ") and re.search(rf"\b{re.escape(name)}\b", line))
+            for line in lines)
+
+    missing = [path for path in paths(cli) if not listed(path)]
+    assert not missing, f"not in README's command line summary: {missing}"
