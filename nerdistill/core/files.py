@@ -1,18 +1,20 @@
 """Reading text files safely and writing outputs atomically.
 
-Every reader goes through :func:`read_text`, so a missing file, an empty one or bytes that are not
-UTF-8 give the same clear error with the file and line. Every writer goes through
-:func:`atomic_write`, so an error or a kill half-way never leaves a truncated output behind.
+Every reader goes through :func:`read_text` (JSON documents through :func:`read_json`), so a missing
+file, an empty one, bytes that are not UTF-8 or broken JSON give the same clear error with the file and
+line. Every writer goes through :func:`atomic_write`, so an error or a kill half-way never leaves a
+truncated output behind.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from nerdistill.core.errors import NerdistillError
 
@@ -40,6 +42,16 @@ def read_text(path: str | Path, *, allow_empty: bool = False) -> str:
     if not allow_empty and not text.strip():
         raise NerdistillError("the file is empty", path=path)
     return text.removeprefix("\ufeff")
+
+
+def read_json(path: str | Path) -> Any:
+    """The JSON document in ``path`` (a result, summary, model card); one that is not valid JSON, cut short
+    by a full disk or edited by hand, is a :class:`NerdistillError` naming the file and line."""
+    try:
+        return json.loads(read_text(path))
+    except json.JSONDecodeError as error:
+        raise NerdistillError(f"not valid JSON ({error.msg} at column {error.colno})", path=path,
+                              line=error.lineno) from None
 
 
 def _umask() -> int:

@@ -18,6 +18,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from nerdistill.core.files import read_json
 from nerdistill.core.run_layout import RESULT, has_models, result_files
 
 log = logging.getLogger("nerdistill.engine")
@@ -51,7 +52,7 @@ class FinishedModels:
         path = folder / RESULT
         if fingerprint is None or not path.exists():
             return None
-        row = json.loads(path.read_text())
+        row = read_json(path)
         return row if row.get("fingerprint") == fingerprint and row.get("scored_on") == scored_on else None
 
     def elsewhere(self, fingerprint: str | None, scored_on: dict[str, Any]) -> Path | None:
@@ -69,7 +70,7 @@ class FinishedModels:
                 log.warning("reuse_models_from: %s has no trained models (yet); nothing is taken from it", run_dir)
                 continue
             for path in result_files(run_dir):
-                row = json.loads(path.read_text())
+                row = read_json(path)
                 if row.get("fingerprint"):
                     index.setdefault(_key(row["fingerprint"], row.get("scored_on")), path.parent)
         return index

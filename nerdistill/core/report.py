@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from nerdistill.core.errors import NerdistillError
-from nerdistill.core.files import atomic_write
+from nerdistill.core.files import atomic_write, read_json
 from nerdistill.core.paper import TABLE1, TABLE1_AVERAGE_F1, published_f1
 from nerdistill.core.run_layout import group_order, result_files, run_of
 from nerdistill.core.tables import format_table
@@ -36,13 +36,13 @@ TYPES = ("LOC", "ORG", "PER", "MISC")
 def collect(run_dir: Path) -> dict[str, Any]:
     if not run_dir.is_dir():
         raise NerdistillError("no such run folder", path=run_dir)
-    rows = [json.loads(p.read_text()) for p in result_files(run_dir)]
+    rows = [read_json(p) for p in result_files(run_dir)]
     annotation = {}
     for summary in sorted((run_dir / "distilled").glob("*.summary.json")):
         name = summary.name.removesuffix(".summary.json")
         quality = summary.with_name(f"{name}.quality.json")
-        annotation[name] = {"summary": json.loads(summary.read_text()),
-                            "quality": json.loads(quality.read_text()) if quality.exists() else None}
+        annotation[name] = {"summary": read_json(summary),
+                            "quality": read_json(quality) if quality.exists() else None}
     stages: dict[str, float] = defaultdict(float)
     runs: dict[str, dict[str, int]] = defaultdict(lambda: {"runs": 0, "stopped": 0})
     if (run_dir / "stages.jsonl").exists():

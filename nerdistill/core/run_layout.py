@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from nerdistill import __version__
-from nerdistill.core.files import write_if_changed
+from nerdistill.core.files import read_json, write_if_changed
 
 RESULT = "result.json"
 MODELS = "models"
@@ -49,4 +49,4 @@ def write_run_config(run_dir: Path, config: dict[str, Any], groups: list[str]) -
 def group_order(run_dir: Path) -> list[str]:
     """The run's groups in its config's order; empty for a folder from before ``config.json`` was written."""
     path = run_dir / RUN_CONFIG
-    return json.loads(path.read_text())["groups"] if path.exists() else []
+    return read_json(path)["groups"] if path.exists() else []

@@ -7,7 +7,6 @@ find the code that can load it.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -16,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from nerdistill.core.config import Configured
 from nerdistill.core.errors import NerdistillError
+from nerdistill.core.files import read_json
 from nerdistill.core.labels import LabelSet
 from nerdistill.core.sentence import Sentence
 
@@ -87,4 +87,4 @@ def read_model_card(model_dir: str | Path) -> dict[str, Any]:
     path = Path(model_dir) / MODEL_CARD
     if not path.exists():
         raise NerdistillError(f"not a nerdistill model folder (no {MODEL_CARD})", path=model_dir)
-    return json.loads(path.read_text())
+    return read_json(path)

@@ -13,7 +13,7 @@ from typing import Any
 
 from nerdistill.core.errors import NerdistillError
 from nerdistill.core.evaluation import evaluate_predictions, format_report
-from nerdistill.core.files import atomic_write, write_if_changed
+from nerdistill.core.files import atomic_write, read_json, write_if_changed
 from nerdistill.core.labels import LabelSet
 from nerdistill.core.sentence import Sentence
 from nerdistill.core.trainer import Trainer, read_model_card
@@ -55,7 +55,7 @@ def evaluate_model(trainer: Trainer, model_dir: Path, gold: list[Sentence], *, s
     cache = cache_dir / "scores.json" if cache_dir else None
     key = {"fingerprint": fingerprint, "gold": len(labelled), "first": labelled[0].id, "subword": subword}
     if cache is not None and cache.exists():
-        cached = json.loads(cache.read_text())
+        cached = read_json(cache)
         if cached.get("key") == key:
             return cached["scores"]
     predicted = trainer.predict(model_dir, labelled)

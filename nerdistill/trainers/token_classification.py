@@ -31,7 +31,7 @@ from pydantic import Field
 
 from nerdistill.core.encoders import load_tokenizer, quiet_transformers
 from nerdistill.core.errors import NerdistillError
-from nerdistill.core.files import atomic_write
+from nerdistill.core.files import atomic_write, read_json
 from nerdistill.core.labels import LabelSet
 from nerdistill.core.progress import progress_bar
 from nerdistill.core.sentence import Sentence
@@ -286,7 +286,7 @@ def subword_expander(model_dir: Path):
 
 def _finished_model(output_dir: Path, fingerprint: str) -> Path | None:
     card = output_dir / "model" / MODEL_CARD
-    if card.exists() and json.loads(card.read_text()).get("fingerprint") == fingerprint:
+    if card.exists() and read_json(card).get("fingerprint") == fingerprint:
         return card.parent
     return None
 
