@@ -39,6 +39,11 @@ def test_the_paper_columns_appear_only_when_asked_for():
     assert mine.endswith("| 0.600 ± 0.000 (n=1) | 0.610 ± 0.000 | - |")
 
 
+def test_each_seed_is_listed_beside_the_mean():
+    text = markdown(collected(), "run")
+    assert "| E | no | - | - | 0.850 | - | 0: 0.800, 1: 0.900 |" in text
+
+
 def test_published_f1_by_group_then_schedule_and_decay():
     assert published_f1("D", "simple_mix", None) == 0.859      # phase 2 by group: D, not simple mix's 0.869
     assert published_f1("simple_mix", "simple_mix", 0.95) == 0.869

@@ -73,6 +73,7 @@ def aggregate(rows: list[dict[str, Any]], config_order: Sequence[str] = ()) -> l
         record["types"] = {t: statistics.fmean(m["types"].get(t, 0.0) for m in members)
                            for t in sorted({t for m in members for t in m["types"]})}
         record["train_seconds"] = statistics.fmean(m["train_seconds"] for m in members)
+        record["per_seed"] = {str(m["seed"]): m["f1"] for m in sorted(members, key=lambda m: m["seed"])}
         result.append(record)
     return result
 
@@ -95,7 +96,7 @@ def markdown(collected: dict[str, Any], title: str, *, paper: bool = False) -> s
                   "(conlleval-compatible) figure; subword level copies each word's tag onto its word pieces, as "
                   "the paper's supports imply, and is given only to set beside the paper's numbers.", "",
                   _models_table(collected["aggregates"], paper), "",
-                  "### F1 per type (word level, mean over seeds)", "",
+                  "### F1 per type (mean over seeds) and per seed (word level)", "",
                   _types_table(collected["aggregates"]), "", "### Where the models were trained", "",
                   _devices_table(collected["models"]), "", *_copied_note(collected["models"])]
     if collected["stage_seconds"]:
@@ -189,8 +190,9 @@ def f1_cell(record: dict[str, Any] | None, key: str) -> str:
 
 def _types_table(aggregates: list[dict[str, Any]]) -> str:
     rows = [(r["group"], "no" if r["decay"] is None else f"{r['decay']:g}",
-             *(f"{r['types'][t]:.3f}" if t in r["types"] else "-" for t in TYPES)) for r in aggregates]
-    return md_table(["group", "decay", *TYPES], rows)
+             *(f"{r['types'][t]:.3f}" if t in r["types"] else "-" for t in TYPES),
+             ", ".join(f"{seed}: {f1:.3f}" for seed, f1 in r.get("per_seed", {}).items())) for r in aggregates]
+    return md_table(["group", "decay", *TYPES, "F1 per seed"], rows)
 
 
 def _devices_table(models: list[dict[str, Any]]) -> str:
