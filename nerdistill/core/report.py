@@ -182,9 +182,12 @@ def _models_table(aggregates: list[dict[str, Any]], paper: bool) -> str:
 
 
 def f1_cell(record: dict[str, Any] | None, key: str) -> str:
-    """``mean ± sd`` of an aggregate's ``f1`` or ``subword_f1``; ``-`` where it has none."""
+    """``mean ± sd`` of an aggregate's ``f1`` or ``subword_f1``; ``-`` where it has none, and the mean
+    alone from one seed, whose spread is unknown rather than zero."""
     if record is None or key not in record:
         return "-"
+    if record["seeds"] < 2:
+        return f"{record[key]:.3f}"
     return f"{record[key]:.3f} ± {record[f'{key}_sd']:.3f}"
 
 
@@ -204,7 +207,9 @@ def _devices_table(models: list[dict[str, Any]]) -> str:
 
 
 def _copied_note(models: list[dict[str, Any]]) -> list[str]:
-    sources = sorted({str(run_of(Path(m["taken_from"]))) for m in models if m.get("taken_from")})
+    """Which runs trained the copied models, by folder name: a published report names no machine's paths (each
+    result.json keeps the full one)."""
+    sources = sorted({run_of(Path(m["taken_from"])).name for m in models if m.get("taken_from")})
     copied = sum(bool(m.get("taken_from")) for m in models)
     if not copied:
         return []
