@@ -7,13 +7,13 @@
 # every core then goes through the runs in the same order, each process taking the models no other is
 # training (runs sharing a store and a sweep share the work: `nerdistill run --help`; a core that reaches
 # phase2_local while the BBC annotation is under way joins it, each sentence asked once). The local
-# teacher's table 2 comes before the simulated teacher's table 3: it is the reproduction's main result. Stop it at any time
+# teacher's tables come before the simulated teacher's table 3: they are the reproduction's main result. Stop it at any time
 # (Ctrl-C stops them all, as does killing this script's process group): running it again carries on where
 # each stage stopped. Logs (appended to): runs/run-here-core<N>.log. Measured rates and what is left: REPRODUCTION.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 NERDISTILL=${NERDISTILL:-nerdistill}
-RUNS=(phase2_oracle phase2_local phase3_oracle phase3_local agreement_local)  # phase 3 copies phase 2's simple mix: 2 first
+RUNS=(phase2_oracle phase2_local phase3_local phase3_oracle agreement_local)  # phase 3 copies phase 2's simple mix: 2 first
 
 on_core() {  # on_core N COMMAND...: COMMAND alone on core N, on one thread
   local core=$1
