@@ -11,7 +11,7 @@ import click
 from nerdistill.api import load_run_config, run as run_config
 from nerdistill.core.config import errors_in
 from nerdistill.core.engine import STAGES, Engine
-from nerdistill.core.report import collect, terminal_summary, write_report
+from nerdistill.core.report import terminal_summary, write_report
 from nerdistill.core.tables import format_table
 from nerdistill.core.training_plan import TrainingLeft, plan_models, training_left
 
@@ -89,7 +89,9 @@ def _describe(left: TrainingLeft) -> str:
 @click.option("--title", default=None, help="Title of the report (default: the folder's name).")
 @click.option("--json", "as_json", is_flag=True, help="Print the collected results as JSON.")
 @click.option("--paper", is_flag=True, help="Set the paper's published figures beside this run's (tables 1 to 3).")
-def report(run_dir: Path, title: str | None, as_json: bool, paper: bool) -> None:
+@click.option("--baseline", metavar="GROUP", default=None,
+              help="Set every group against this one, seed by seed (default: the config's first group).")
+def report(run_dir: Path, title: str | None, as_json: bool, paper: bool, baseline: str | None) -> None:
     """Write RUN_DIR/report.md, report.json and plots from whatever the run folder holds, and print it."""
-    written = write_report(run_dir, title, paper=paper)
-    click.echo(json.dumps(collect(run_dir), indent=2) if as_json else written["text"])
+    written = write_report(run_dir, title, paper=paper, baseline=baseline)
+    click.echo(json.dumps(written["collected"], indent=2) if as_json else written["text"])

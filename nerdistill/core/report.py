@@ -5,6 +5,8 @@
 - Trained models (tables 2 and 3): per group (a schedule and its distilled data), the micro F1 mean and
   standard deviation over seeds, without and with learning-rate decay, word level first and the
   paper-style subword level beside it; F1 per type.
+- Each group against a baseline group (the config's first, A in table 2 and simple mix in table 3, unless
+  another is named), paired by seed: the difference in F1 and on how many seeds it is higher.
 - Plots: F1 per group with error bars, and the distilled weight per epoch of each group (figure 3).
 - Where the models were trained (the device of each epoch is in its training log), and the wall time
   per stage.
@@ -26,6 +28,7 @@ from typing import Any
 
 from nerdistill.core.errors import NerdistillError
 from nerdistill.core.files import atomic_write, read_json
+from nerdistill.core.paired import paired_cells, paired_differences
 from nerdistill.core.paper import TABLE1, TABLE1_AVERAGE_F1, published_f1
 from nerdistill.core.run_layout import group_order, result_files, run_of
 from nerdistill.core.tables import format_table
@@ -33,7 +36,9 @@ from nerdistill.core.tables import format_table
 TYPES = ("LOC", "ORG", "PER", "MISC")
 
 
-def collect(run_dir: Path) -> dict[str, Any]:
+def collect(run_dir: Path, baseline: str | None = None) -> dict[str, Any]:
+    """Everything the report shows, read from the run folder; ``baseline`` is the group the others are set
+    against seed by seed (default: the first group, in the config's order)."""
     if not run_dir.is_dir():
         raise NerdistillError("no such run folder", path=run_dir)
     rows = [read_json(p) for p in result_files(run_dir)]
@@ -51,8 +56,19 @@ def collect(run_dir: Path) -> dict[str, Any]:
             stages[entry["stage"]] += entry["seconds"]
             runs[entry["stage"]]["runs"] += 1
             runs[entry["stage"]]["stopped"] += entry.get("stopped", False)
-    return {"models": rows, "aggregates": aggregate(rows, group_order(run_dir)), "annotation": annotation,
-            "stage_seconds": dict(stages), "stage_runs": dict(runs)}
+    aggregates = aggregate(rows, group_order(run_dir))
+    return {"models": rows, "aggregates": aggregates, "paired": _paired(rows, aggregates, baseline),
+            "annotation": annotation, "stage_seconds": dict(stages), "stage_runs": dict(runs)}
+
+
+def _paired(rows: list[dict[str, Any]], aggregates: list[dict[str, Any]], baseline: str | None) -> list[dict[str, Any]]:
+    groups = list(dict.fromkeys(r["group"] for r in aggregates))
+    if baseline is not None and baseline not in groups:
+        raise NerdistillError(f"--baseline: no group {baseline!r} has a trained model in this run "
+                              f"(groups: {', '.join(groups) or 'none yet'})")
+    if not groups:
+        return []
+    return paired_differences(sorted(rows, key=lambda r: groups.index(r["group"])), baseline or groups[0])
 
 
 def aggregate(rows: list[dict[str, Any]], config_order: Sequence[str] = ()) -> list[dict[str, Any]]:
@@ -97,7 +113,8 @@ def markdown(collected: dict[str, Any], title: str, *, paper: bool = False) -> s
                   "the paper's supports imply, and is given only to set beside the paper's numbers.", "",
                   _models_table(collected["aggregates"], paper), "",
                   "### F1 per type (mean over seeds) and per seed (word level)", "",
-                  _types_table(collected["aggregates"]), "", "### Where the models were trained", "",
+                  _types_table(collected["aggregates"]), "", *_paired_section(collected.get("paired", [])),
+                  "### Where the models were trained", "",
                   _devices_table(collected["models"]), "", *_copied_note(collected["models"])]
     if collected["stage_seconds"]:
         runs = collected["stage_runs"]
@@ -198,6 +215,15 @@ def _types_table(aggregates: list[dict[str, Any]]) -> str:
     return md_table(["group", "decay", *TYPES, "F1 per seed"], rows)
 
 
+def _paired_section(paired: list[dict[str, Any]]) -> list[str]:
+    if not paired:
+        return []
+    rows = [(r["group"], decay_label(r["decay"]), r["baseline"], *paired_cells(r)) for r in paired]
+    return [f"### Against {paired[0]['baseline']}, paired by seed (word level)", "",
+            "Each group's F1 minus the baseline's trained with the same seed: mean ± sd over the seeds both have.",
+            "", md_table(["group", "decay", "baseline", "difference", "higher on seeds", "per seed"], rows), ""]
+
+
 def _devices_table(models: list[dict[str, Any]]) -> str:
     by_devices: dict[str, list[float]] = defaultdict(list)
     for model in models:
@@ -276,9 +302,10 @@ def save_figure(figure, path: Path) -> Path:
     return path
 
 
-def write_report(run_dir: Path, title: str | None = None, *, paper: bool = False) -> dict[str, Any]:
+def write_report(run_dir: Path, title: str | None = None, *, paper: bool = False,
+                 baseline: str | None = None) -> dict[str, Any]:
     run_dir = Path(run_dir)
-    collected = collect(run_dir)
+    collected = collect(run_dir, baseline)
     text = markdown(collected, title or run_dir.name, paper=paper)
     with atomic_write(run_dir / "report.md") as stream:
         stream.write(text)
@@ -286,7 +313,7 @@ def write_report(run_dir: Path, title: str | None = None, *, paper: bool = False
         json.dump(collected, stream, indent=2)
     plots = plot(collected, run_dir)
     return {"markdown": str(run_dir / "report.md"), "json": str(run_dir / "report.json"),
-            "plots": [str(p) for p in plots], "text": text}
+            "plots": [str(p) for p in plots], "text": text, "collected": collected}
 
 
 def terminal_summary(collected: dict[str, Any]) -> str:
