@@ -34,7 +34,8 @@ def test_one_shared_seed_gives_the_difference_without_a_spread():
 
 def run_folder(tmp_path, groups, rows):
     for row in rows:
-        folder = model_folder(tmp_path, row["group"], "no-decay", row["seed"])
+        folder = model_folder(tmp_path, row["group"], "no-decay" if row["decay"] is None else f"decay-{row['decay']}",
+                              row["seed"])
         folder.mkdir(parents=True)
         (folder / "result.json").write_text(json.dumps(row))
     write_run_config(tmp_path, {}, groups)
@@ -42,10 +43,13 @@ def run_folder(tmp_path, groups, rows):
 
 
 def test_the_report_sets_each_group_against_the_configs_first_unless_told_otherwise(tmp_path):
-    run = run_folder(tmp_path, ["simple_mix", "all"], [result("all", 0, 0.77), result("simple_mix", 0, 0.81)])
+    rows = [result("all", 0, 0.77), result("simple_mix", 0, 0.81),
+            result("all", 0, 0.79, 0.95), result("simple_mix", 0, 0.8, 0.95)]
+    run = run_folder(tmp_path, ["simple_mix", "all"], rows)
     text = markdown(collect(run), "run")
     assert "### Against simple_mix, paired by seed (word level)" in text
-    assert "| all | no decay | simple_mix | -0.040 | 0 of 1 | 0: -0.040 |" in text
+    assert ("| all | no decay | simple_mix | -0.040 | 0 of 1 | 0: -0.040 |\n"
+            "| all | decay 0.95 | simple_mix | -0.010 | 0 of 1 | 0: -0.010 |") in text
     assert "| simple_mix | no decay | all | +0.040 | 1 of 1 | 0: +0.040 |" in markdown(collect(run, "all"), "run")
 
 

@@ -68,7 +68,8 @@ def _paired(rows: list[dict[str, Any]], aggregates: list[dict[str, Any]], baseli
                               f"(groups: {', '.join(groups) or 'none yet'})")
     if not groups:
         return []
-    return paired_differences(sorted(rows, key=lambda r: groups.index(r["group"])), baseline or groups[0])
+    in_order = sorted(rows, key=lambda r: (groups.index(r["group"]), r["decay"] or 0))  # as the aggregates
+    return paired_differences(in_order, baseline or groups[0])
 
 
 def aggregate(rows: list[dict[str, Any]], config_order: Sequence[str] = ()) -> list[dict[str, Any]]:

@@ -1,0 +1,79 @@
+"""REPRODUCTION.md's tables 1 to 3 say what the committed reports say.
+
+Those tables are written by hand (they add the paper's figures and F1 per type beside ours), so this checks
+each of their rows against ``reproduction/results/<run>/report.json``, the report ``nerdistill report`` wrote
+from the run folder: a figure copied wrong, or left behind when more seeds come in, fails here.
+"""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from nerdistill.core.report import TYPES, f1_cell, paper_quality_row, quality_row
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "reproduction" / "results"
+
+
+def section(title: str) -> str:
+    text = (ROOT / "REPRODUCTION.md").read_text()
+    return re.search(rf"^## {title}\b.*?(?=^## )", text, re.M | re.S).group(0)
+
+
+def tables(text: str, header_start: str) -> list[list[list[str]]]:
+    """The rows (cells stripped) of each Markdown table in ``text`` whose header begins with ``header_start``."""
+    found = re.findall(rf"^{re.escape(header_start)}.*\n\|[-|]+\|\n((?:\|.*\n)+)", text, re.M)
+    return [[[c.strip() for c in line.strip().strip("|").split("|")] for line in block.splitlines()]
+            for block in found]
+
+
+def test_table_1_columns_are_the_reports_and_the_papers():
+    (rows,) = tables(section("Table 1"), "| | GPT-4 standard (paper) |")
+    columns = list(zip(*rows))
+    phase1 = json.loads((RESULTS / "reproduction-phase1" / "report.json").read_text())["annotation"]
+    oracle = json.loads((RESULTS / "reproduction-phase2-oracle" / "report.json").read_text())["annotation"]
+    expected = [paper_quality_row("standard"), paper_quality_row("cot"),
+                quality_row("", phase1["conll-standard"]["quality"]), quality_row("", phase1["conll-cot"]["quality"]),
+                quality_row("", oracle["conll"]["quality"])]
+    assert columns[0][:7] == ("micro", "macro F1", "weighted F1", *TYPES)
+    for column, quality in zip(columns[1:], expected):
+        assert column[:7] == quality[1:], column
+    failed = [phase1["conll-standard"]["summary"]["failed"], phase1["conll-cot"]["summary"]["failed"],
+              oracle["conll"]["summary"]["failed"]]
+    assert columns[0][7] == "failed answers" and [int(columns[i][7]) for i in (3, 4, 5)] == failed
+
+
+def key(label: str) -> str:
+    """``simple mix (phase 2's E)`` and ``simple_mix``, ``sigmoid k=2`` and ``sigmoid:k=2``: the same key."""
+    return re.sub(r"[^a-z0-9.=]", "", label.split(" (")[0].lower())
+
+
+def aggregates(run: str) -> dict[str, dict]:
+    report = json.loads((RESULTS / run / "report.json").read_text())
+    return {key(r["group"]): r for r in report["aggregates"] if r["decay"] is None}
+
+
+def assert_row_matches(row: list[str], record: dict) -> None:
+    f1, subword, types = row[-7], row[-6], row[-4:]  # then the paper's F1, then LOC, ORG, PER, MISC
+    assert f1.startswith(f1_cell(record, "f1")) and f"n={record['seeds']}" in f1, (row, record["f1"])
+    assert subword == f1_cell(record, "subword_f1"), row
+    assert types == [f"{record['types'][t]:.3f}" for t in TYPES], row
+
+
+@pytest.mark.parametrize("position, run", [(0, "reproduction-phase2-oracle"), (1, "reproduction-phase2-local")])
+def test_table_2_rows_are_the_reports(position, run):
+    rows = tables(section("Table 2"), "| group | schedule | F1 word level |")[position]
+    records = aggregates(run)
+    assert [key(r[0]) for r in rows] == list(records)
+    for row in rows:
+        assert_row_matches(row, records[key(row[0])])
+
+
+def test_table_3_rows_are_the_reports():
+    (rows,) = tables(section("Table 3"), "| schedule | F1 word level |")
+    records = aggregates("reproduction-phase3-oracle")
+    assert sorted(key(r[0]) for r in rows) == sorted(records)
+    for row in rows:
+        assert_row_matches(row, records[key(row[0])])
