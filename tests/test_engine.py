@@ -202,7 +202,7 @@ def test_the_shipped_configs_are_valid():
 def test_the_reproduction_configs_are_valid():
     configs = {p.stem: nerdistill.load_run_config(p) for p in (ROOT / "reproduction").glob("*.toml")}
     assert set(configs) == {"phase1_local", "phase2_local", "phase3_local", "phase2_oracle", "phase3_oracle",
-                            "agreement_local"}
+                            "agreement_local", "control_epochs"}
     for teacher in ("local", "oracle"):
         phase2, phase3 = configs[f"phase2_{teacher}"], configs[f"phase3_{teacher}"]
         assert [g.name for g in phase2.all_groups()] == ["A", "B", "C", "D", "E"]
@@ -214,6 +214,9 @@ def test_the_reproduction_configs_are_valid():
     assert configs["phase2_oracle"].annotation.provider == "oracle-noise"
     phase1, agreement = configs["phase1_local"], configs["agreement_local"]
     assert agreement.distill[:2] == phase1.distill and agreement.distill[2].agree == ["conll-standard", "conll-cot"]
+    control = configs["control_epochs"]  # phase 2's group A with half the epochs, on the same original sample
+    assert control.training.epochs * 2 == configs["phase2_local"].training.epochs and not control.distill
+    assert control.data == configs["phase2_local"].data and [g.name for g in control.all_groups()] == ["A"]
 
 
 def test_the_script_carrying_the_reproduction_on_names_its_runs_in_order():
