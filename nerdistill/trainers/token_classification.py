@@ -18,6 +18,7 @@ writes checkpoints and the model.
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import json
 import logging
@@ -304,13 +305,27 @@ def _windows_by_sentence(windows, count: int) -> list[list]:
 
 
 def _accelerator():
-    """An ``accelerate.Accelerator`` when launched as one of several processes, else None."""
+    """An ``accelerate.Accelerator`` when launched as one of several processes, else None. The process group
+    it starts is ended at exit (once, however many models the process trains)."""
     if int(os.environ.get("WORLD_SIZE", "1")) <= 1:
         return None
     import torch
     from accelerate import Accelerator
 
-    return Accelerator(cpu=not torch.cuda.is_available())
+    accelerator = Accelerator(cpu=not torch.cuda.is_available())
+    atexit.unregister(_end_process_group)
+    atexit.register(_end_process_group)
+    return accelerator
+
+
+def _end_process_group() -> None:
+    """Without ``destroy_process_group`` before exit, gloo's worker threads can still hold work when the
+    interpreter tears down, and a process whose training is finished aborts ("terminate called without an
+    active exception", SIGABRT: seen once in CI on a loaded machine; pytorch/pytorch#190489)."""
+    import torch.distributed
+
+    if torch.distributed.is_initialized():
+        torch.distributed.destroy_process_group()
 
 
 def _share(batches: list, rank: int, world: int) -> list:
