@@ -56,7 +56,12 @@ def aggregates(run: str) -> dict[str, dict]:
 
 
 def assert_row_matches(row: list[str], record: dict) -> None:
-    f1, subword, types = row[-7], row[-6], row[-4:]  # then the paper's F1, then LOC, ORG, PER, MISC
+    """A row ending in F1, subword F1, the paper's F1, then F1 per type."""
+    assert_cells_match(row[-7], row[-6], row[-4:], record)
+
+
+def assert_cells_match(f1: str, subword: str, types: list[str], record: dict) -> None:
+    row = [f1, subword, *types]
     assert f1.startswith(f1_cell(record, "f1")) and f"n={record['seeds']}" in f1, (row, record["f1"])
     assert subword == f1_cell(record, "subword_f1"), row
     assert types == [f"{record['types'][t]:.3f}" for t in TYPES], row
@@ -77,3 +82,14 @@ def test_table_3_rows_are_the_reports():
     assert sorted(key(r[0]) for r in rows) == sorted(records)
     for row in rows:
         assert_row_matches(row, records[key(row[0])])
+
+
+def test_the_control_table_is_the_reports():
+    (rows,) = tables(section("Table 2"), "| model | F1 word level |")
+    sources = [("reproduction-phase2-local", "a"), ("reproduction-control-epochs", "a"),
+               ("reproduction-phase2-local", "d"), ("reproduction-phase2-local", "e")]
+    assert len(rows) == len(sources)
+    for row, (run, group) in zip(rows, sources):
+        record = aggregates(run)[group]
+        assert_cells_match(row[1], row[2], row[3:7], record)
+        assert row[7] == ", ".join(f"{f1:.3f}" for f1 in record["per_seed"].values())
