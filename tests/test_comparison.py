@@ -43,12 +43,12 @@ def table_row(text, section, first_cell):
     return next(line for line in part.splitlines() if line.startswith(f"| {first_cell} |"))
 
 
-def test_groups_line_up_one_column_a_run_with_the_difference(two_teachers, run_cli):
+def test_groups_line_up_one_column_a_run_with_the_difference_seed_by_seed(two_teachers, run_cli):
     strong, weak = two_teachers
     text = run_cli("compare", strong, weak, "--paper").output
     assert "| group | schedule | decay | strong | weak | difference (2nd - 1st) | paper F1 |" in text
     assert table_row(text, "Word level", "E").endswith(
-        "| no decay | 0.810 ± 0.014 (n=2) | 0.720 ± 0.028 (n=2) | -0.090 | 0.869 |")
+        "| no decay | 0.810 ± 0.014 (n=2) | 0.720 ± 0.028 (n=2) | -0.090 ± 0.014 (higher on 0 of 2) | 0.869 |")
     assert table_row(text, "Subword level", "E").split(" | ")[5] == "-0.090"
     a_row = table_row(text, "Word level", "A")
     assert a_row.endswith("| 0.780 (n=1) | - | - | 0.850 |")
@@ -109,3 +109,11 @@ def test_models_scored_on_different_test_sets_are_flagged(two_teachers, tmp_path
     other = tmp_path / "other-test"
     write_model(other, "E", "simple_mix", 0, 0.9, test_set="another-test")
     assert "scored on 2 different test sets" in run_cli("compare", two_teachers[0], other).output
+
+
+def test_runs_sharing_no_seed_differ_by_their_means(two_teachers, tmp_path, run_cli):
+    strong, _ = two_teachers
+    other = tmp_path / "other"
+    write_model(other, "E", "simple_mix", 7, 0.85)
+    text = run_cli("compare", strong, other).output
+    assert table_row(text, "Word level", "E").endswith("| 0.810 ± 0.014 (n=2) | 0.850 (n=1) | +0.040 |")

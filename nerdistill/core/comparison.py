@@ -4,7 +4,9 @@ A reproduction asks questions across runs (does the schedule that wins under a G
 win under a 1.5B one too?). Each run's own report answers within the run; this table reads several run
 folders and sets their figures next to each other, so a comparison is regenerated from the runs rather
 than copied from reports by hand. Models are matched by group, schedule and decay; annotation quality is
-listed per run and source. With two runs, a column gives the difference of the means (second - first).
+listed per run and source. With two runs, a column gives the difference (second - first): at the word level
+seed by seed over the seeds both runs trained (mean ± sd, and on how many seeds the second is higher), at
+the subword level the difference of the means.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from nerdistill.core.errors import NerdistillError
+from nerdistill.core.paired import paired_cells, seed_differences
 from nerdistill.core.paper import published_f1
 from nerdistill.core.report import (QUALITY_HEADERS, collect, decay_label, f1_cell, md_table, paper_quality_row,
                                     quality_row, save_figure)
@@ -60,7 +63,9 @@ def comparison_markdown(compared: dict[str, Any], title: str, *, paper: bool = F
         lines += ["## Trained models", "",
                   "Micro F1 on each run's test set, mean ± standard deviation over seeds (n), a column for each run "
                   "with trained models. Rows are matched by group, schedule and decay; '-' where a run has no such "
-                  "model.", "", *_test_set_warning(runs),
+                  "model." + (" The difference of two runs is taken seed by seed at the word level (mean ± sd over "
+                              "the seeds both trained, and on how many the second is higher), of the means at the "
+                              "subword level." if len(trained) == 2 else ""), "", *_test_set_warning(runs),
                   "### Word level", "", _f1_table(trained, "f1", paper), "",
                   "### Subword level (each word's tag on all its pieces, as the paper)", "",
                   _f1_table(trained, "subword_f1", paper), ""]
@@ -100,14 +105,23 @@ def _f1_table(runs: dict[str, list[dict[str, Any]]], key: str, paper: bool) -> s
         row = [group, schedule, decay_label(decay)]
         row += [_cell(records.get(run), key) for run in runs]
         if pair:
-            first, second = (records.get(run) for run in pair)
-            both = first is not None and second is not None and key in first and key in second
-            row.append(f"{second[key] - first[key]:+.3f}" if both else "-")
+            row.append(_difference(*(records.get(run) for run in pair), key))
         if paper:
             published = published_f1(group, schedule, decay)
             row.append("-" if published is None else f"{published:.3f}")
         rows.append(row)
     return md_table(headers, rows)
+
+
+def _difference(first: dict[str, Any] | None, second: dict[str, Any] | None, key: str) -> str:
+    """Second - first: word-level F1 seed by seed where the runs share seeds, else the difference of the means."""
+    if first is None or second is None or key not in first or key not in second:
+        return "-"
+    paired = seed_differences(second.get("per_seed", {}), first.get("per_seed", {})) if key == "f1" else None
+    if paired is None:
+        return f"{second[key] - first[key]:+.3f}"
+    difference, higher, _ = paired_cells(paired)
+    return f"{difference} (higher on {higher})"
 
 
 def _cell(record: dict[str, Any] | None, key: str) -> str:

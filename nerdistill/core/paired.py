@@ -13,25 +13,31 @@ from typing import Any
 
 
 def paired_differences(rows: list[dict[str, Any]], baseline: str) -> list[dict[str, Any]]:
-    """For every other group and decay, the word-level F1 minus the baseline's of the same seed and decay, over
-    the seeds both have: mean, standard deviation (None from one seed), on how many seeds it is higher, and
-    each seed's difference. Groups in the order of ``rows``; a group sharing no seed with the baseline is
+    """For every other group and decay, the word-level F1 minus the baseline's of the same seed and decay (see
+    :func:`seed_differences`). Groups in the order of ``rows``; a group sharing no seed with the baseline is
     left out."""
-    f1 = {(row["group"], row["decay"], row["seed"]): row["f1"] for row in rows}
+    f1: dict[tuple[str, Any], dict[str, float]] = {}
+    for row in rows:
+        f1.setdefault((row["group"], row["decay"]), {})[str(row["seed"])] = row["f1"]
     result = []
-    for group, decay in dict.fromkeys((row["group"], row["decay"]) for row in rows):
-        if group == baseline:
-            continue
-        seeds = sorted(s for (g, d, s) in f1 if (g, d) == (group, decay) and (baseline, decay, s) in f1)
-        if not seeds:
-            continue
-        differences = [f1[(group, decay, s)] - f1[(baseline, decay, s)] for s in seeds]
-        result.append({"group": group, "decay": decay, "baseline": baseline, "seeds": len(seeds),
-                       "difference": statistics.fmean(differences),
-                       "difference_sd": statistics.stdev(differences) if len(differences) > 1 else None,
-                       "higher": sum(d > 0 for d in differences),
-                       "per_seed": {str(s): d for s, d in zip(seeds, differences)}})
+    for (group, decay), per_seed in f1.items():
+        paired = seed_differences(per_seed, f1.get((baseline, decay), {})) if group != baseline else None
+        if paired is not None:
+            result.append({"group": group, "decay": decay, "baseline": baseline, **paired})
     return result
+
+
+def seed_differences(values: dict[str, float], baseline: dict[str, float]) -> dict[str, Any] | None:
+    """``values`` minus ``baseline``, both keyed by seed, over the seeds both have: the mean, the standard
+    deviation (None from one seed), on how many seeds it is higher, and each seed's difference; None when no
+    seed is shared."""
+    seeds = sorted(set(values) & set(baseline), key=int)
+    if not seeds:
+        return None
+    differences = [values[s] - baseline[s] for s in seeds]
+    return {"seeds": len(seeds), "difference": statistics.fmean(differences),
+            "difference_sd": statistics.stdev(differences) if len(differences) > 1 else None,
+            "higher": sum(d > 0 for d in differences), "per_seed": dict(zip(seeds, differences))}
 
 
 def paired_cells(record: dict[str, Any]) -> tuple[str, str, str]:
