@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from nerdistill.core.paired import paired_cells
 from nerdistill.core.report import TYPES, f1_cell, paper_quality_row, quality_row
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -93,3 +94,14 @@ def test_the_control_table_is_the_reports():
         record = aggregates(run)[group]
         assert_cells_match(row[1], row[2], row[3:7], record)
         assert row[7] == ", ".join(f"{f1:.3f}" for f1 in record["per_seed"].values())
+
+
+def test_the_differences_from_a_are_the_reports():
+    (rows,) = tables(section("Table 2"), "| group | simulated GPT-4 teacher | higher than A on |")
+    paired = {run: {r["group"]: r for r in json.loads((RESULTS / run / "report.json").read_text())["paired"]}
+              for run in ("reproduction-phase2-oracle", "reproduction-phase2-local")}
+    assert [row[0] for row in rows] == list(paired["reproduction-phase2-local"])
+    for row in rows:
+        for (difference, higher), run in zip([row[1:3], row[3:5]], paired):
+            cells = paired_cells(paired[run][row[0]])
+            assert difference == cells[0] and higher.split(" seeds")[0] == cells[1], row
