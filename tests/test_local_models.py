@@ -54,6 +54,17 @@ def test_an_unknown_provider_option_is_named():
         registry("providers").get("local")("local", {"n_ctxx": 10})
 
 
+def test_a_repeat_penalty_keys_its_answers_apart_and_left_unset_keeps_the_stored_keys():
+    local = registry("providers").get("local")
+    plain, penalised = local("local", {}), local("local", {"repeat_penalty": 1.1})
+    assert set(plain.identity()) == {"provider", "model", "n_ctx", "temperature", "seed", "max_tokens",
+                                     "constrained", "weights"}  # the keys of the answers already stored
+    assert penalised.identity() == {**plain.identity(), "repeat_penalty": 1.1}
+    assert "repeat_penalty" not in plain.asker().options and penalised.asker().options["repeat_penalty"] == 1.1
+    with pytest.raises(NerdistillError, match="repeat_penalty"):
+        local("local", {"repeat_penalty": 0})
+
+
 @pytest.mark.slow
 def test_the_smallest_real_model_annotates_through_instructor(tmp_path):
     pytest.importorskip("llama_cpp", reason="llama-cpp-python is installed with the 'local' extra")

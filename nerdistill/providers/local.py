@@ -35,6 +35,9 @@ class LocalOptions(ProviderOptions):
     temperature: float = 0.0
     seed: int = 0
     max_tokens: int = Field(1024, ge=16)
+    repeat_penalty: float | None = Field(None, gt=0, description="llama.cpp's penalty on tokens repeated in "
+                                         "the answer (1.1 is common): greedy decoding by a small model can loop "
+                                         "on one entity until max_tokens; unset, none")
     constrained: bool = Field(True, description="constrain output by a grammar from the answer's JSON schema")
 
 
@@ -52,9 +55,12 @@ class LocalGGUFProvider(Provider):
     options: LocalOptions
 
     def identity(self) -> dict[str, Any]:
+        """What determines an answer, the key of the store. Options added after answers were stored stay out
+        of it while unset (``repeat_penalty``), so those answers keep their keys."""
         model = self.options.model
         weights = CATALOGUE[model].sha256 if model in CATALOGUE else f"{Path(model).name}:{_size(model)}"
-        return {"provider": self.name, **self.options.model_dump(mode="json", exclude={"n_threads"}),
+        unset = {"repeat_penalty"} if self.options.repeat_penalty is None else set()
+        return {"provider": self.name, **self.options.model_dump(mode="json", exclude={"n_threads", *unset}),
                 "weights": weights}
 
     def check(self, *, offline: bool) -> None:
@@ -70,6 +76,8 @@ class LocalGGUFProvider(Provider):
                                      self.options.n_threads or usable_cores()))
         options = {"model": f"{LOCAL_PROVIDER}/{key}", "temperature": self.options.temperature,
                    "seed": self.options.seed, "max_tokens": self.options.max_tokens}
+        if self.options.repeat_penalty is not None:
+            options["repeat_penalty"] = self.options.repeat_penalty
         return LiteLLMAsker(options, "json_schema" if self.options.constrained else "md_json")
 
 
@@ -139,7 +147,8 @@ def _llama_handler_class():
             response_format = params.pop("response_format", None)
             if response_format and response_format.get("type") == "json_schema":
                 response_format = {"type": "json_object", "schema": response_format["json_schema"]["schema"]}
-            allowed = {k: params[k] for k in ("temperature", "max_tokens", "seed", "top_p", "stop") if k in params}
+            allowed = {k: params[k] for k in ("temperature", "max_tokens", "seed", "top_p", "stop", "repeat_penalty")
+                       if k in params}
             with self.lock:
                 result = self.llama(key).create_chat_completion(
                     messages=kwargs["messages"], response_format=response_format, **allowed)
