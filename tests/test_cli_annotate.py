@@ -24,6 +24,27 @@ def test_annotate_then_evaluate_through_the_cli(run_cli, tmp_path, fixtures):
     assert 0 < report["micro"]["precision"] < 1
 
 
+def test_the_failures_file_is_a_sentence_file_that_can_be_annotated_again(run_cli, tmp_path, fixtures):
+    """Say, the answers a small model looped on, asked again with other provider options."""
+    from nerdistill.core.jsonl import read_jsonl
+    from tests.fake_openai import Behaviour
+
+    output, store = tmp_path / "distilled.jsonl", tmp_path / "store.sqlite"
+    common = ["--store", store, "--model", "openai/fake", "-k", 0, "--offline", "--json", "--max-retries", 0]
+    with FakeOpenAIServer(Behaviour(invalid_answer=1)) as server:
+        first = json.loads(run_cli("annotate", fixtures / "mini.conll", "-o", output, "-O", f"api_base={server.url}",
+                                   *common).output)
+    assert first["failed"] == 4 and first["failures"] == f"{output}.failures.jsonl"
+    failed = read_jsonl(first["failures"])
+    assert ("EU", "rejects") in [s.tokens[:2] for s in failed]
+    assert all(s.tags is None and "invalid answer" in s.meta["failure"]["error"] for s in failed)
+    assert failed[0].meta["failure"]["raw"] == "I cannot help with that."
+    with FakeOpenAIServer() as server:
+        again = json.loads(run_cli("annotate", first["failures"], "-o", tmp_path / "rescued.jsonl",
+                                   "-O", f"api_base={server.url}", *common).output)
+    assert (again["called"], again["ok"], again["written"]) == (4, 4, 4)
+
+
 def test_dry_run_calls_nothing(run_cli, tmp_path, fixtures):
     result = run_cli("annotate", fixtures / "mini.conll", "-o", tmp_path / "x.jsonl", "--store", tmp_path / "s.sqlite",
                      "--dry-run", "--json")

@@ -8,6 +8,7 @@ from typing import Any
 from nerdistill.core.annotation import Outcome
 from nerdistill.core.files import write_if_changed
 from nerdistill.core.formats import write_sentences
+from nerdistill.core.jsonl import format_jsonl
 from nerdistill.core.sentence import Sentence
 
 
@@ -29,14 +30,16 @@ def distilled_sentences(results: list[tuple[Sentence, Outcome]], *, provenance: 
     return kept, without_entities
 
 
-def write_distilled(sentences: list[Sentence], failures: list[dict[str, str]], output: str | Path) -> Path | None:
-    """Write the distilled sentences, and the failures beside them (``OUT.failures.jsonl``) if any."""
-    import json
-
+def write_distilled(sentences: list[Sentence], failures: list[dict[str, Any]], output: str | Path) -> Path | None:
+    """Write the distilled sentences, and the failures beside them (``OUT.failures.jsonl``) if any: unlabelled
+    sentences in the project's JSONL, the reason and the raw answer under ``meta.failure``, so that the file
+    can be annotated again as it is (say, with other provider options)."""
     write_sentences(sentences, output)
     failures_path = Path(f"{output}.failures.jsonl")
     if failures:
-        write_if_changed(failures_path, "".join(json.dumps(f, ensure_ascii=False) + "\n" for f in failures))
+        records = [Sentence(id=f["id"], tokens=tuple(f["tokens"]), source=f["source"],
+                            meta={"failure": {"error": f["error"], "raw": f["raw"]}}) for f in failures]
+        write_if_changed(failures_path, format_jsonl(records))
         return failures_path
     failures_path.unlink(missing_ok=True)
     return None

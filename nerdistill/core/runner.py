@@ -64,7 +64,8 @@ class AnnotationSummary:
                 self.strings[name] += outcome.counts.get(name, 0)
         else:
             self.failed += 1
-            self.failures.append({"id": sentence.id, "error": outcome.error or "", "raw": outcome.raw or ""})
+            self.failures.append({"id": sentence.id, "tokens": list(sentence.tokens), "source": sentence.source,
+                                  "error": outcome.error or "", "raw": outcome.raw or ""})
 
     def as_dict(self) -> dict[str, Any]:
         return {"sentences": self.sentences, "called": self.called, "cached": self.cached, "ok": self.ok,
