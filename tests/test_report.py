@@ -64,3 +64,11 @@ def test_the_report_says_which_models_came_from_another_run_by_its_folder_name()
     text = markdown(report, "run")
     assert "(`reuse_models_from`: phase2-oracle): 1 of these 4 models" in text
     assert "/home/someone" not in text  # a published report names no machine's paths
+
+
+def test_the_terminal_summary_gives_no_spread_for_one_seed():
+    from nerdistill.core.report import terminal_summary
+
+    lines = terminal_summary(collected()).splitlines()
+    assert next(line for line in lines if line.startswith("E ")).split()[3:5] == ["0.8500", "0.0707"]
+    assert next(line for line in lines if line.startswith("mine ")).split()[3:5] == ["0.6000", "-"]

@@ -319,6 +319,6 @@ def write_report(run_dir: Path, title: str | None = None, *, paper: bool = False
 
 def terminal_summary(collected: dict[str, Any]) -> str:
     """A compact plain-text table of the aggregates, for the end of ``nerdistill run``."""
-    rows = [(r["group"], "no" if r["decay"] is None else f"{r['decay']:g}", r["seeds"], r["f1"], r["f1_sd"],
-             r.get("subword_f1", float("nan"))) for r in collected["aggregates"]]
+    rows = [(r["group"], "no" if r["decay"] is None else f"{r['decay']:g}", r["seeds"], r["f1"],
+             r["f1_sd"] if r["seeds"] > 1 else "-", r.get("subword_f1", float("nan"))) for r in collected["aggregates"]]
     return format_table(["group", "decay", "seeds", "F1", "sd", "subword F1"], rows)
