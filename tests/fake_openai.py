@@ -3,7 +3,8 @@
 It answers ``POST /v1/chat/completions`` with a deterministic annotation of the last sentence it was
 sent (every capitalised token is a MISC entity), after a fixed latency, and can misbehave on purpose:
 rate limits (429 with Retry-After), server errors (500), replies slower than the client's timeout,
-and malformed bodies, each for the first N calls about a sentence. It counts calls per sentence.
+and malformed bodies, each for the first N calls about a sentence, and invalid answers to greedy decoding.
+It counts calls per sentence.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ class Behaviour:
     slow_seconds: float = 5.0
     malformed: int = 0  # then N get a body that is not JSON
     invalid_answer: int = 0  # then N answer with text that is not the JSON asked for
+    loops_when_greedy: str | None = None  # a sentence with this string is answered invalidly at temperature 0,
+    # as a small model looping under greedy decoding
 
 
 @dataclass
@@ -72,6 +75,8 @@ class FakeOpenAIServer:
             n = self.calls[sentence]
         b = self.behaviour
         time.sleep(b.latency)
+        if b.loops_when_greedy is not None and b.loops_when_greedy in sentence and not body.get("temperature"):
+            return self._invalid_answer(handler, sentence)
         stages = [("rate_limited", b.rate_limited), ("server_errors", b.server_errors), ("slow", b.slow),
                   ("malformed", b.malformed), ("invalid_answer", b.invalid_answer)]
         limit = 0

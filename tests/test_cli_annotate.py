@@ -45,6 +45,22 @@ def test_the_failures_file_is_a_sentence_file_that_can_be_annotated_again(run_cl
     assert (again["called"], again["ok"], again["written"]) == (4, 4, 4)
 
 
+def test_a_rescue_option_asks_again_for_the_invalid_answers_only(run_cli, tmp_path, fixtures):
+    from tests.fake_openai import Behaviour
+
+    output = tmp_path / "distilled.jsonl"
+    with FakeOpenAIServer(Behaviour(loops_when_greedy="EU")) as server:
+        args = ["annotate", fixtures / "mini.conll", "-o", output, "--store", tmp_path / "s.sqlite", "--model",
+                "openai/fake", "-O", f"api_base={server.url}", "-k", 0, "--max-retries", 0, "--json"]
+        summary = json.loads(run_cli(*args, "-R", "temperature=0.7").output)
+    assert (summary["ok"], summary["failed"], summary["failures"]) == (4, 0, None)
+    assert summary["rescue"] == {"asked": 1, "rescued": 1, "called": 1, "cached": 0}
+    rescued = [json.loads(line)["meta"]["annotation"].get("rescued_with") for line in output.read_text().splitlines()]
+    assert rescued.count({"temperature": 0.7}) == 1 and rescued.count(None) == 3
+    assert json.loads(run_cli(*args, "-R", "temperature=0.7", "--dry-run").output)["rescue_calls"] == 0
+    assert json.loads(run_cli(*args, "-R", "temperature=0.9", "--dry-run").output)["rescue_calls"] == 1
+
+
 def test_dry_run_calls_nothing(run_cli, tmp_path, fixtures):
     result = run_cli("annotate", fixtures / "mini.conll", "-o", tmp_path / "x.jsonl", "--store", tmp_path / "s.sqlite",
                      "--dry-run", "--json")

@@ -9,7 +9,7 @@ import nerdistill
 from nerdistill.core.errors import NerdistillError
 from nerdistill.core.formats import read_sentences, write_sentences
 from nerdistill.trainers import token_classification
-from tests.fake_openai import FakeOpenAIServer
+from tests.fake_openai import Behaviour, FakeOpenAIServer
 from tests.tiny_bert import build_tiny_bert
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -165,6 +165,19 @@ def test_a_source_of_the_entities_two_annotations_agree_on(tmp_path, tiny_bert):
     assert "agreement of conll and k0" in (run / "report.md").read_text()
 
 
+def test_a_rescue_in_the_config_answers_again_what_the_provider_answered_invalidly(tmp_path, tiny_bert):
+    with FakeOpenAIServer(Behaviour(loops_when_greedy="")) as server:  # every sentence, at temperature 0
+        config = write_config(tmp_path, server.url, tiny_bert)
+        config.write_text(config.read_text().replace(
+            "[annotation.strategy_options]", "[annotation.rescue_options]\ntemperature = 0.3\n"
+                                             "[annotation.strategy_options]\nmax_retries = 0"))
+        annotated = nerdistill.run(config, stages=("data", "annotate"), progress=False).stages["annotate"]["conll"]
+    assert (annotated["ok"], annotated["failed"], annotated["written"]) == (6, 0, 6)
+    assert annotated["rescue"] == {"asked": 6, "rescued": 6, "called": 6, "cached": 0}
+    distilled = read_sentences(tmp_path / "run" / "distilled" / "conll.jsonl")
+    assert all(s.meta["annotation"]["rescued_with"] == {"temperature": 0.3} for s in distilled)
+
+
 @pytest.mark.parametrize("change, message", [
     (("provider = \"litellm\"", "provider = \"litelm\""), "unknown providers 'litelm'. Did you mean 'litellm'"),
     (("epochs = 2", "epochz = 2"), "training: epochz: unknown key"),
@@ -173,6 +186,10 @@ def test_a_source_of_the_entities_two_annotations_agree_on(tmp_path, tiny_bert):
      "agree names two different annotated sources (of ['conll']), not ['conll', 'cnll']"),
     (("seeds = [0, 1]", "seeds = 0"), "seeds: Input should be a valid list"),
     (("model = \"openai/fake\"", "model = \"openai/fake\"\ntemprature = 0"), "temprature: unknown key"),
+    (("[annotation.strategy_options]", "[annotation.rescue_options]\ntemprature = 0.5\n[annotation.strategy_options]"),
+     "annotation.rescue_options: temprature: unknown key"),
+    (("[annotation.strategy_options]", "[annotation.rescue_options]\ntemperature = 0\n[annotation.strategy_options]"),
+     "annotation.rescue_options: the rescue has the provider's options"),
 ])
 def test_config_errors_name_the_key_and_the_file(tmp_path, tiny_bert, run_cli, change, message):
     config = write_config(tmp_path, "http://127.0.0.1:9/v1", tiny_bert)

@@ -13,7 +13,7 @@ import pytest
 
 from nerdistill.core.errors import NerdistillError
 from nerdistill.core.registry import registry
-from nerdistill.core.runner import AnnotationJob, RetryPolicy
+from nerdistill.core.runner import AnnotationJob, RetryPolicy, checked_rescue
 from nerdistill.core.sentence import Sentence
 from nerdistill.core.store import AnnotationStore
 from nerdistill.prompts.strategy import StrategyOptions
@@ -77,6 +77,36 @@ def test_invalid_answers_are_stored_as_failed_and_asked_again_only_on_request(tm
         retrying = job(server, tmp_path / "s.sqlite", max_retries=1)
         retrying.retry_failed = True
         assert retrying.run(SENTENCES[:1])[1].ok == 1
+
+
+def test_a_rescue_asks_again_with_other_options_only_for_invalid_answers(tmp_path):
+    with FakeOpenAIServer(Behaviour(loops_when_greedy="Bob0")) as server:
+        def rescuing():
+            rescuing_job = job(server, tmp_path / "s.sqlite", max_retries=1)
+            rescuing_job.rescue = registry("providers").get("litellm")(
+                "litellm", {**rescuing_job.provider.options.model_dump(), "temperature": 0.5})
+            return rescuing_job
+
+        results, summary = rescuing().run(SENTENCES[:3])
+        assert (summary.ok, summary.failed, summary.failures) == (3, 0, [])
+        assert summary.rescue == {"asked": 1, "rescued": 1, "called": 1, "cached": 0}
+        assert server.calls[SENTENCES[0].text] == 3 and server.calls[SENTENCES[1].text] == 1  # 2 greedy, 1 rescue
+        assert results[0][1].rescued_with == {"temperature": 0.5} and results[1][1].rescued_with is None
+        assert results[0][1].labelled(SENTENCES[0]).meta["annotation"]["rescued_with"] == {"temperature": 0.5}
+        assert [s.text for s in results[0][1].spans] == ["Alice", "Bob0", "Paris"]
+        again, second = rescuing().run(SENTENCES[:3])
+        assert (second.called, second.cached, second.rescue) == (0, 3, {"asked": 1, "rescued": 1, "called": 0,
+                                                                         "cached": 1})
+        assert [o.spans for _, o in again] == [o.spans for _, o in results]
+        _, without = job(server, tmp_path / "s.sqlite", max_retries=1).run(SENTENCES[:3])
+        assert (without.ok, without.failed, without.rescue) == (2, 1, None)
+
+
+def test_a_rescue_must_change_an_option(tmp_path):
+    provider = registry("providers").get("litellm")("litellm", {"model": "openai/fake"})
+    same = registry("providers").get("litellm")("litellm", {"model": "openai/fake", "temperature": 0.0})
+    with pytest.raises(NerdistillError, match="--rescue-option: the rescue has the provider's options"):
+        checked_rescue(provider, same, "--rescue-option")
 
 
 def test_cost_is_litellm_price_times_tokens(tmp_path, monkeypatch):

@@ -14,7 +14,7 @@ from nerdistill.core.formats import read_sentences
 from nerdistill.core.labels import CONLL2003
 from nerdistill.core.paths import default_store_path
 from nerdistill.core.registry import registry
-from nerdistill.core.runner import AnnotationJob
+from nerdistill.core.runner import AnnotationJob, checked_rescue
 from nerdistill.core.store import AnnotationStore
 from nerdistill.core.tables import format_table
 from nerdistill.prompts.examples import SELECTIONS
@@ -29,6 +29,9 @@ from nerdistill.prompts.strategy import StrategyOptions
 @click.option("--model", default=None, help="The provider's model (litellm string, or local catalogue name/path).")
 @click.option("-O", "--provider-option", "provider_options", multiple=True, metavar="KEY=VALUE",
               help="Another provider option, e.g. -O api_base=http://127.0.0.1:8080/v1. Repeatable.")
+@click.option("-R", "--rescue-option", "rescue_options", multiple=True, metavar="KEY=VALUE",
+              help="Ask once more, with this provider option changed, for the sentences whose answer was invalid, "
+                   "e.g. -R repeat_penalty=1.1. Repeatable.")
 @click.option("--strategy", default="standard", show_default=True, help="standard, cot, or a plugin's.")
 @click.option("--examples", default="builtin", show_default=True, help="'builtin', 'none' or a labelled file.")
 @click.option("-k", type=click.IntRange(min=0), default=4, show_default=True, help="Few-shot examples per sentence.")
@@ -48,20 +51,25 @@ from nerdistill.prompts.strategy import StrategyOptions
 @click.option("--dry-run", is_flag=True, help="Estimate calls, tokens and cost; call nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 def annotate(input_file: Path, output: Path, provider: str, model: str | None, provider_options: tuple[str, ...],
-             strategy: str, examples: str, k: int, selection: str, on_invalid: str, max_retries: int,
-             store: Path | None, concurrency: int, limit: int | None, require_entities: bool, retry_failed: bool,
-             offline: bool, dry_run: bool, as_json: bool) -> None:
+             rescue_options: tuple[str, ...], strategy: str, examples: str, k: int, selection: str, on_invalid: str,
+             max_retries: int, store: Path | None, concurrency: int, limit: int | None, require_entities: bool,
+             retry_failed: bool, offline: bool, dry_run: bool, as_json: bool) -> None:
     """Annotate the sentences of INPUT with an LLM; every answer is cached, so re-runs cost nothing."""
     sentences = read_sentences(input_file)[:limit]
     options = parse_assignments(provider_options, option="--provider-option")
     if model is not None:
         options["model"] = model
-    chosen = registry("providers").get(provider, option="--provider")(provider, options)
+    provider_class = registry("providers").get(provider, option="--provider")
+    chosen = provider_class(provider, options)
+    rescue = None
+    if rescue_options:
+        changes = parse_assignments(rescue_options, option="--rescue-option")
+        rescue = checked_rescue(chosen, provider_class(provider, {**options, **changes}), "--rescue-option")
     strategy_options = StrategyOptions(examples=examples, k=k, selection=selection, on_invalid=on_invalid,
                                        max_retries=max_retries)
     prompt = registry("prompt strategies").get(strategy, option="--strategy")(strategy, CONLL2003, strategy_options)
     job = AnnotationJob(chosen, prompt, AnnotationStore(store or default_store_path()), concurrency=concurrency,
-                        retry_failed=retry_failed, offline=offline)
+                        retry_failed=retry_failed, offline=offline, rescue=rescue)
     if dry_run:
         figures = estimate(job, sentences)
         click.echo(json.dumps(figures, indent=2) if as_json else format_table(["", "estimate"], list(figures.items())))
@@ -75,6 +83,7 @@ def annotate(input_file: Path, output: Path, provider: str, model: str | None, p
     if as_json:
         click.echo(json.dumps(report, indent=2))
         return
-    strings = report.pop("strings")
-    rows = [(k, v) for k, v in report.items() if v is not None] + [(f"strings {k}", v) for k, v in strings.items()]
+    strings, rescued = report.pop("strings"), report.pop("rescue", {})
+    rows = ([(k, v) for k, v in report.items() if v is not None] + [(f"strings {k}", v) for k, v in strings.items()]
+            + [(f"rescue {k}", v) for k, v in rescued.items()])
     click.echo(format_table(["", "value"], rows))

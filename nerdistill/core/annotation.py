@@ -57,12 +57,16 @@ class Outcome(BaseModel):
     usage: Usage = Field(default_factory=Usage)
     provider_spans: bool = Field(False, description="spans came with the answer (a file, a simulation): "
                                  "alignment leaves them as they are")
+    rescued_with: dict[str, Any] | None = Field(None, description="the provider options that differed when a "
+                                                "rescue gave this answer after an invalid one")
 
     def labelled(self, sentence: Sentence, **meta: Any) -> Sentence:
         """The sentence labelled with this outcome's spans, the answer and counts in ``meta``."""
         details = {"answer": self.answer, "raw": self.raw, "counts": self.counts, **meta}
         if self.reasoning is not None:
             details["reasoning"] = self.reasoning
+        if self.rescued_with is not None:
+            details["rescued_with"] = self.rescued_with
         return sentence.with_spans(self.spans, meta={**sentence.meta, "annotation": details})
 
 

@@ -45,7 +45,7 @@ from nerdistill.core.formats import format_of, read_sentences, write_sentences
 from nerdistill.core.registry import registry
 from nerdistill.core.run_config import DistillSource, GroupConfig, RunConfig
 from nerdistill.core.run_layout import RESULT, model_folder, write_run_config
-from nerdistill.core.runner import AnnotationJob
+from nerdistill.core.runner import AnnotationJob, checked_rescue
 from nerdistill.core.sampling import sample_sentences
 from nerdistill.core.sentence import Sentence
 from nerdistill.core.store import AnnotationStore
@@ -130,7 +130,7 @@ class Engine:
     def check(self) -> None:
         """Build every plugin the config names (provider, strategies, trainers, schedules) before any work,
         so a mistyped name or option fails in seconds, not after an hour of annotation."""
-        self.provider()
+        self.rescue_provider()  # and the provider
         for source in self._annotated_sources():
             self._strategy_options(source)
         for decay in {m.decay for m in self.planned_models()}:
@@ -202,11 +202,21 @@ class Engine:
 
     # --- 2. annotate ---------------------------------------------------------------------------------------
     def provider(self):
+        return self._provider(self.config.annotation.provider_options, "annotation.provider_options")
+
+    def rescue_provider(self):
+        """The provider with ``rescue_options`` over its options, for the sentences it answered invalidly."""
         annotation = self.config.annotation
-        provider_class = registry("providers").get(annotation.provider, option="annotation.provider")
-        options = validate_options(provider_class.options_model, annotation.provider_options,
-                                   "annotation.provider_options")
-        return provider_class(annotation.provider, options)
+        if annotation.rescue_options is None:
+            return None
+        where = "annotation.rescue_options"
+        rescue = self._provider({**annotation.provider_options, **annotation.rescue_options}, where)
+        return checked_rescue(self.provider(), rescue, where)
+
+    def _provider(self, options: dict[str, Any], where: str):
+        name = self.config.annotation.provider
+        provider_class = registry("providers").get(name, option="annotation.provider")
+        return provider_class(name, validate_options(provider_class.options_model, options, where))
 
     def _strategy_options(self, source: DistillSource):
         name = source.strategy or self.config.annotation.strategy
@@ -224,9 +234,10 @@ class Engine:
 
     def jobs(self) -> list[tuple[DistillSource, AnnotationJob]]:
         provider, store, annotation = self.provider(), self.store(), self.config.annotation
+        rescue = self.rescue_provider()
         return [(source, AnnotationJob(provider, self.strategy(source), store, concurrency=annotation.concurrency,
                                        retry_failed=annotation.retry_failed, offline=self.config.offline,
-                                       progress=self.progress))
+                                       progress=self.progress, rescue=rescue))
                 for source in self._annotated_sources()]
 
     def _annotated_sources(self) -> list[DistillSource]:
@@ -254,8 +265,9 @@ class Engine:
         self._write_summary(source.name, record)
         self._write_quality(source.name, sentences, [o.labelled(s) for s, o in results if o.status == "ok"],
                             provenance)
-        log.info("%s: %d called, %d cached, %d failed, %d written", source.name, summary.called, summary.cached,
-                 summary.failed, len(kept))
+        rescue = summary.rescue and f" ({summary.rescue['rescued']} of {summary.rescue['asked']} rescued)"
+        log.info("%s: %d called, %d cached, %d failed%s, %d written", source.name, summary.called, summary.cached,
+                 summary.failed, rescue or "", len(kept))
         return record
 
     def _agree_source(self, source: DistillSource) -> dict[str, Any]:

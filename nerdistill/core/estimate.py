@@ -10,6 +10,7 @@ CPU, time is the cost that matters).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from nerdistill.core.llm import import_litellm
@@ -48,7 +49,17 @@ def estimate(job: AnnotationJob, sentences: list[Sentence], completion_tokens: i
         if median:
             figures["hours_from"] = f"{median:.1f} s an answer, the median of {_basis(measured)}"
     figures["note"] = "re-asks of invalid answers come on top" if uncached else "everything is cached"
+    if job.rescue is not None:
+        figures["rescue_calls"] = _rescue_calls(job, planned, cached)
+        figures["rescue_note"] = "for the invalid answers already stored; those still to come add more"
     return figures
+
+
+def _rescue_calls(job: AnnotationJob, planned: list, cached: dict) -> int:
+    """The rescue's calls for the answers the store holds as invalid, less the rescues it holds too."""
+    failed = [sentence for sentence, _, key in planned if key in cached and cached[key].status == "failed"]
+    keys = [key for _, _, key in replace(job, provider=job.rescue, rescue=None).requests(failed)]
+    return len(set(keys) - set(job.store.get_many(keys)))
 
 
 def _measured(job: AnnotationJob) -> dict[str, Any] | None:

@@ -66,6 +66,8 @@ class AnnotationConfig(Section):
     concurrency: int = Field(4, ge=1)
     store: Path | None = Field(None, description="annotation store (default: annotations.sqlite in the run folder)")
     retry_failed: bool = False
+    rescue_options: dict[str, Any] | None = Field(None, description="provider options changed for one more ask "
+                                                  "of the sentences whose answer was invalid")
 
 
 class GroupConfig(Section):

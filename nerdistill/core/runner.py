@@ -7,7 +7,10 @@
   invalid answers. A sentence still failing is recorded with its reason (and not stored, so the next
   run tries it again) and the run goes on. An error no retry can fix (a rejected API key) stops the
   run; everything answered before it stays stored.
-- A summary counts calls, cache hits, failures, dropped strings, tokens and cost.
+- A job may have a *rescue*: the same provider with other options (a repeat penalty, a temperature, a
+  stronger model), asked once more for the sentences whose answer was invalid. Its answers are cached
+  under their own keys like any other, and a rescued sentence says so in its annotation.
+- A summary counts calls, cache hits, failures, rescues, dropped strings, tokens and cost.
 """
 
 from __future__ import annotations
@@ -16,10 +19,11 @@ import random
 import time
 from collections import deque
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from nerdistill.core.annotation import Outcome, Request, TransportError, Usage, apply_alignment, build_request
+from nerdistill.core.errors import NerdistillError
 from nerdistill.core.progress import progress_bar
 from nerdistill.core.provider import Provider
 from nerdistill.core.sentence import Sentence
@@ -52,6 +56,7 @@ class AnnotationSummary:
     usage: Usage = field(default_factory=Usage)
     seconds: float = 0.0
     failures: list[dict[str, str]] = field(default_factory=list)
+    rescue: dict[str, int] | None = None  # with a rescue: sentences asked again, rescued, its calls and hits
 
     def add(self, sentence: Sentence, outcome: Outcome, *, cached: bool) -> None:
         self.cached += cached
@@ -60,18 +65,41 @@ class AnnotationSummary:
             self.usage = self.usage + outcome.usage
         if outcome.status == "ok":
             self.ok += 1
-            for name in self.strings:
-                self.strings[name] += outcome.counts.get(name, 0)
+            self._count_strings(outcome)
         else:
             self.failed += 1
             self.failures.append({"id": sentence.id, "tokens": list(sentence.tokens), "source": sentence.source,
                                   "error": outcome.error or "", "raw": outcome.raw or ""})
 
+    def add_rescue(self, asked: int, rescued: list[tuple[Sentence, Outcome]], rescue: "AnnotationSummary") -> None:
+        """Count a rescue of ``asked`` failed sentences: those ``rescued`` turn from failed to ok; ``called``
+        and ``cached`` stay the first asking's, the rescue's calls and hits are counted apart."""
+        self.rescue = {"asked": asked, "rescued": len(rescued), "called": rescue.called, "cached": rescue.cached}
+        self.usage = self.usage + rescue.usage
+        self.ok, self.failed = self.ok + len(rescued), self.failed - len(rescued)
+        for _, outcome in rescued:
+            self._count_strings(outcome)
+        ids = {sentence.id for sentence, _ in rescued}
+        self.failures = [failure for failure in self.failures if failure["id"] not in ids]
+
+    def _count_strings(self, outcome: Outcome) -> None:
+        for name in self.strings:
+            self.strings[name] += outcome.counts.get(name, 0)
+
     def as_dict(self) -> dict[str, Any]:
-        return {"sentences": self.sentences, "called": self.called, "cached": self.cached, "ok": self.ok,
-                "failed": self.failed, "strings": self.strings, "prompt_tokens": self.usage.prompt_tokens,
-                "completion_tokens": self.usage.completion_tokens, "cost": round(self.usage.cost, 6),
-                "seconds": round(self.seconds, 2)}
+        figures = {"sentences": self.sentences, "called": self.called, "cached": self.cached, "ok": self.ok,
+                   "failed": self.failed, "strings": self.strings, "prompt_tokens": self.usage.prompt_tokens,
+                   "completion_tokens": self.usage.completion_tokens, "cost": round(self.usage.cost, 6),
+                   "seconds": round(self.seconds, 2)}
+        return figures if self.rescue is None else {**figures, "rescue": self.rescue}
+
+
+def checked_rescue(provider: Provider, rescue: Provider, option: str) -> Provider:
+    """``rescue``, unless it has the provider's very options and so could only give the same answers again."""
+    if rescue.identity() == provider.identity():
+        raise NerdistillError(f"{option}: the rescue has the provider's options, so it would give the same answers; "
+                              "change one (repeat_penalty, temperature, model)")
+    return rescue
 
 
 @dataclass
@@ -87,6 +115,7 @@ class AnnotationJob:
     offline: bool = False  # refuse providers that would leave this machine (checked before the first call)
     poll_seconds: float = 2.0  # how often to look again at requests another process is asking
     progress: bool | None = None  # None: a bar only on a terminal
+    rescue: Provider | None = None  # asked once more for the sentences whose answer was invalid
 
     def requests(self, sentences: list[Sentence]) -> list[tuple[Sentence, Request, str]]:
         identity, version = self.provider.identity(), self.strategy.version
@@ -98,7 +127,31 @@ class AnnotationJob:
 
     def run(self, sentences: list[Sentence]) -> tuple[list[tuple[Sentence, Outcome]], AnnotationSummary]:
         """Annotate ``sentences``; returns each with its outcome, in input order, and the summary."""
-        started, now = time.monotonic(), time.time()
+        started = time.monotonic()
+        results, summary = self._ask_all(sentences)
+        if self.rescue is not None:
+            self._rescue(results, summary)
+        summary.seconds = time.monotonic() - started
+        return results, summary
+
+    def _rescue(self, results: list[tuple[Sentence, Outcome]], summary: AnnotationSummary) -> None:
+        """Ask the rescue provider for the sentences whose answer was invalid (not those a transport error
+        stopped: the next run asks them anyway), and put its valid answers in their place."""
+        failed = [i for i, (_, outcome) in enumerate(results) if outcome.status == "failed"
+                  and not (outcome.error or "").startswith("transport:")]
+        rescuer = replace(self, provider=self.rescue, rescue=None)
+        again, rescue_summary = rescuer._ask_all([results[i][0] for i in failed])
+        first, second = self.provider.identity(), self.rescue.identity()
+        changed = {key: value for key, value in second.items() if first.get(key) != value}
+        rescued = []
+        for position, (sentence, outcome) in zip(failed, again):
+            if outcome.status == "ok":
+                results[position] = (sentence, outcome.model_copy(update={"rescued_with": changed}))
+                rescued.append(results[position])
+        summary.add_rescue(len(failed), rescued, rescue_summary)
+
+    def _ask_all(self, sentences: list[Sentence]) -> tuple[list[tuple[Sentence, Outcome]], AnnotationSummary]:
+        now = time.time()
         summary = AnnotationSummary(sentences=len(sentences))
         planned = self.requests(sentences)
         cached = self.store.get_many([key for _, _, key in planned])
@@ -115,7 +168,6 @@ class AnnotationJob:
             self.provider.check(offline=self.offline)
             retry_failed_before = now if self.retry_failed else None
             _Calls(self, planned, pending, outcomes, summary, retry_failed_before=retry_failed_before).run()
-        summary.seconds = time.monotonic() - started
         return [(planned[i][0], outcomes[i]) for i in range(len(planned))], summary
 
     def _call(self, sentence: Sentence, request: Request) -> Outcome:
