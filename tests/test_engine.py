@@ -171,9 +171,11 @@ def test_a_rescue_in_the_config_answers_again_what_the_provider_answered_invalid
         config.write_text(config.read_text().replace(
             "[annotation.strategy_options]", "[annotation.rescue_options]\ntemperature = 0.3\n"
                                              "[annotation.strategy_options]\nmax_retries = 0"))
-        annotated = nerdistill.run(config, stages=("data", "annotate"), progress=False).stages["annotate"]["conll"]
+        results = nerdistill.run(config, stages=("data", "annotate", "report"), progress=False)
+    annotated = results.stages["annotate"]["conll"]
     assert (annotated["ok"], annotated["failed"], annotated["written"]) == (6, 0, 6)
     assert annotated["rescue"] == {"asked": 6, "rescued": 6, "called": 6, "cached": 0}
+    assert "| 0 (6 of 6 rescued, 6 called) |" in (tmp_path / "run" / "report.md").read_text()
     distilled = read_sentences(tmp_path / "run" / "distilled" / "conll.jsonl")
     assert all(s.meta["annotation"]["rescued_with"] == {"temperature": 0.3} for s in distilled)
 

@@ -136,10 +136,17 @@ def _annotation_table(annotation: dict[str, Any]) -> str:
                          s["written"], 0, f"{0:.4f}", "0"))
             continue
         rows.append((name, f"{s['provider']}/{s['model']}", f"{s['strategy']} ({s['version']})", s["sentences"],
-                     s["called"], s["cached"], s["failed"], s["written"], s["prompt_tokens"] + s["completion_tokens"],
-                     f"{s['cost']:.4f}", f"{s['seconds']:.0f}"))
+                     s["called"], s["cached"], _failed_cell(s), s["written"],
+                     s["prompt_tokens"] + s["completion_tokens"], f"{s['cost']:.4f}", f"{s['seconds']:.0f}"))
     return md_table(["source", "provider/model", "strategy", "sentences", "called", "cached", "failed", "written",
                 "tokens", "cost ($)", "seconds"], rows)
+
+
+def _failed_cell(summary: dict[str, Any]) -> str:
+    """The failures left, and what a rescue made of the invalid answers (its calls are not in the called column)."""
+    rescue = summary.get("rescue")
+    suffix = f" ({rescue['rescued']} of {rescue['asked']} rescued, {rescue['called']} called)" if rescue else ""
+    return f"{summary['failed']}{suffix}"
 
 
 def _quality_table(quality: dict[str, Any], paper: bool) -> str:
