@@ -250,6 +250,22 @@ def test_the_script_carrying_the_reproduction_on_names_its_runs_in_order():
         assert runs.index(f"phase2_{teacher}") < runs.index(f"phase3_{teacher}")
 
 
+def test_the_script_refreshing_the_results_covers_every_run_and_table():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("refresh_results", ROOT / "reproduction" / "refresh_results.py")
+    refresh = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(refresh)
+    assert sorted(refresh.CONFIGS) == sorted(p.stem for p in (ROOT / "reproduction").glob("*.toml"))
+    outputs = {nerdistill.load_run_config(ROOT / "reproduction" / f"{c}.toml").output.name for c in refresh.CONFIGS}
+    documented = " ".join((ROOT / "REPRODUCTION.md").read_text().split())
+    for folders, options, title, table, _ in refresh.COMPARISONS:
+        assert set(folders) <= outputs and (refresh.RESULTS / table).exists(), title
+        command = " ".join(["nerdistill compare", *(f"runs/{f}" for f in folders), *options, f'--title "{title}"',
+                            f"-o reproduction/results/{table}"])
+        assert command in documented
+
+
 def test_report_command_on_a_run_folder(tmp_path, tiny_bert, run_cli):
     with FakeOpenAIServer() as server:
         config = write_config(tmp_path, server.url, tiny_bert)

@@ -1,0 +1,81 @@
+"""Refresh ``reproduction/results/`` from the run folders, after more models have finished:
+
+    python reproduction/refresh_results.py        # from anywhere; with the nerdistill it should use
+
+Each run's report is written again from its folder (``nerdistill run CONFIG --stage report`` does the same)
+and copied here (``report.md``, ``report.json``, plots), since ``runs/`` is not committed; then the tables
+that set the two teachers side by side (``nerdistill compare``, the commands of REPRODUCTION.md). Nothing
+is trained and no LLM is asked. A run whose folder does not exist yet is passed over, and said so.
+
+The figures written into REPRODUCTION.md by hand are checked against the copied ``report.json`` files by
+``tests/test_reproduction_figures.py``: run it after this script to see which of them moved.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from nerdistill.core.report import write_report
+from nerdistill import load_run_config
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "results"
+CONFIGS = ["phase1_local", "phase2_oracle", "phase2_local", "phase3_oracle", "phase3_local", "agreement_local",
+           "control_epochs"]
+REPORT_FILES = ["report.md", "report.json", "f1_by_group.png", "schedules.png"]
+#: (run folders, what to compare, title, output, plot): each a ``nerdistill compare`` of REPRODUCTION.md
+COMPARISONS = [
+    (["reproduction-phase1", "reproduction-phase2-oracle"], ["--paper", "--only", "annotation"], "Table 1",
+     "table1.md", None),
+    (["reproduction-phase2-oracle", "reproduction-phase2-local"], ["--paper", "--only", "models"], "Table 2",
+     "table2.md", "table2.png"),
+    (["reproduction-phase3-oracle", "reproduction-phase3-local"], ["--paper", "--only", "models"], "Table 3",
+     "table3.md", "table3.png"),
+    (["reproduction-phase2-local", "reproduction-control-epochs"], ["--only", "models"],
+     "Control: group A with 20 and with 10 epochs", "control.md", None),
+]
+
+
+def refresh_reports() -> list[Path]:
+    """Every run's report written again and copied into ``results/<run>/``; the run folders found."""
+    found = []
+    for name in CONFIGS:
+        config = load_run_config(HERE / f"{name}.toml")
+        if not config.output.is_dir():
+            print(f"{name}: no run folder at {config.output}: passed over")
+            continue
+        write_report(config.output, title=config.name, paper=config.compare_with_paper)
+        target = RESULTS / config.output.name
+        target.mkdir(parents=True, exist_ok=True)
+        for file in REPORT_FILES:
+            if (config.output / file).exists():
+                shutil.copy2(config.output / file, target / file)
+        print(f"{name}: {target.relative_to(HERE.parent)}")
+        found.append(config.output)
+    return found
+
+
+def refresh_comparisons(runs: Path) -> None:
+    for folders, options, title, output, plot in COMPARISONS:
+        if not all((runs / folder).is_dir() for folder in folders):
+            print(f"{output}: a run folder is missing: passed over")
+            continue
+        command = [sys.executable, "-m", "nerdistill", "compare", *(str(runs / f) for f in folders), *options,
+                   "--title", title, "-o", str(RESULTS / output)]
+        if plot:
+            command += ["--plot", str(RESULTS / plot)]
+        subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+        print(f"{output}: {' and '.join(folders)}")
+
+
+def main() -> None:
+    found = refresh_reports()
+    if found:
+        refresh_comparisons(found[0].parent)
+
+
+if __name__ == "__main__":
+    main()
