@@ -4,9 +4,11 @@
    a fixed latency, at concurrency 1 and 8 (target: at least 6x).
 2. A fully cached re-run of 1000 sentences: seconds and LLM calls (target: under 2 s, zero calls).
 3. With --local N: seconds per sentence of the local Qwen2.5-Coder-1.5B for each strategy, on N sentences
-   of the shipped CoNLL sample (needs `nerdistill models install qwen2.5-coder-1.5b-instruct-q4_k_m`).
+   of the shipped CoNLL sample (needs `nerdistill models install qwen2.5-coder-1.5b-instruct-q4_k_m`);
+   with --logprobs, the same again with the log probabilities recorded (each entity's confidence), and the
+   ratio of the two (target: within a few percent).
 
-    python benchmarks/annotation.py [--latency 0.2] [--local 10]
+    python benchmarks/annotation.py [--latency 0.2] [--local 10 [--strategy standard] [--logprobs]]
 """
 
 from __future__ import annotations
@@ -68,20 +70,22 @@ def cached_rerun(n: int, folder: Path) -> dict:
     return {"sentences": n, "seconds": seconds, "calls": calls, "cached": summary.cached}
 
 
-def local_model(n: int, folder: Path) -> dict:
-    provider = registry("providers").get("local")("local", {})
+def local_model(n: int, folder: Path, strategies: list[str], logprobs: bool = False) -> dict:
+    provider = registry("providers").get("local")("local", {"logprobs": logprobs})
     provider.check(offline=True)
     batch = read_sentences(SAMPLE)[:n]
     figures = {}
-    for name in ("standard", "cot"):
+    for name in strategies:
         strategy = registry("prompt strategies").get(name)(name, options=StrategyOptions())
-        job = AnnotationJob(provider, strategy, AnnotationStore(folder / f"local-{name}.sqlite"), progress=False)
+        job = AnnotationJob(provider, strategy, AnnotationStore(folder / f"local-{name}-{logprobs}.sqlite"),
+                            progress=False)
         job.run(batch[:1])  # load the model and cache the shared prompt prefix, as a long run would
         _, summary = job.run(batch[1:])
         per_sentence = summary.seconds / max(summary.called, 1)
         figures[name] = {"seconds_per_sentence": per_sentence, "sentences": summary.called, "failed": summary.failed,
                          "completion_tokens_per_sentence": summary.usage.completion_tokens / max(summary.called, 1)}
-        print(f"local {provider.model}, {name}: {per_sentence:.2f} s/sentence over {summary.called} sentences "
+        print(f"local {provider.model}, {name}{', logprobs' * logprobs}: {per_sentence:.2f} s/sentence over "
+              f"{summary.called} sentences "
               f"({figures[name]['completion_tokens_per_sentence']:.0f} completion tokens each, "
               f"{summary.failed} failed)", flush=True)
     return figures
@@ -93,13 +97,23 @@ def main() -> None:
     parser.add_argument("--sentences", type=int, default=48)
     parser.add_argument("--cached", type=int, default=1000)
     parser.add_argument("--local", type=int, default=0, help="sentences for the local model (0: skip)")
+    parser.add_argument("--strategy", action="append", choices=["standard", "cot"], help="default: both")
+    parser.add_argument("--logprobs", action="store_true", help="the local model with logprobs too")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
+    strategies = args.strategy or ["standard", "cot"]
     with tempfile.TemporaryDirectory() as folder:
         results = {"concurrency": concurrency_speedup(args.latency, args.sentences, Path(folder)),
                    "cached": cached_rerun(args.cached, Path(folder))}
         if args.local:
-            results["local"] = local_model(args.local + 1, Path(folder))
+            results["local"] = local_model(args.local + 1, Path(folder), strategies)
+        if args.local and args.logprobs:
+            results["local_logprobs"] = with_logprobs = local_model(args.local + 1, Path(folder), strategies, True)
+            for name in strategies:
+                ratio = (with_logprobs[name]["seconds_per_sentence"]
+                         / results["local"][name]["seconds_per_sentence"])
+                with_logprobs[name]["time_ratio_to_without"] = ratio
+                print(f"{name}: recording logprobs takes {ratio:.3f} times as long a sentence", flush=True)
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
 

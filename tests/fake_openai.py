@@ -10,6 +10,7 @@ It counts calls per sentence.
 from __future__ import annotations
 
 import json
+import math
 import re
 import threading
 import time
@@ -31,6 +32,7 @@ class Behaviour:
     invalid_answer: int = 0  # then N answer with text that is not the JSON asked for
     loops_when_greedy: str | None = None  # a sentence with this string is answered invalidly at temperature 0,
     # as a small model looping under greedy decoding
+    unsure_of: str | None = None  # asked for logprobs: this word gets probability 0.2, every other token 0.99
 
 
 @dataclass
@@ -84,7 +86,7 @@ class FakeOpenAIServer:
             limit += count
             if n <= limit:
                 return getattr(self, f"_{name}")(handler, sentence)
-        self._answer(handler, json.dumps(annotate(sentence)))
+        self._answer(handler, json.dumps(annotate(sentence)), logprobs=bool(body.get("logprobs")))
 
     def _rate_limited(self, handler, sentence):
         self._send(handler, 429, {"error": {"message": "Rate limit reached", "type": "rate_limit"}},
@@ -106,11 +108,16 @@ class FakeOpenAIServer:
     def _invalid_answer(self, handler, sentence):
         self._answer(handler, "I cannot help with that.")
 
-    def _answer(self, handler, content: str) -> None:
+    def _answer(self, handler, content: str, *, logprobs: bool = False) -> None:
+        choice = {"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}
+        if logprobs:  # OpenAI's format; the tokens are words and single other characters
+            unsure = self.behaviour.unsure_of
+            choice["logprobs"] = {"content": [
+                {"token": token, "logprob": math.log(0.2 if token == unsure else 0.99), "bytes": list(token.encode()),
+                 "top_logprobs": []} for token in re.findall(r"\w+|\W", content)]}
         self._send(handler, 200, {
             "id": "chatcmpl-fake", "object": "chat.completion", "created": int(time.time()), "model": "fake",
-            "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
-            "usage": {"prompt_tokens": 100, "completion_tokens": 10, "total_tokens": 110}})
+            "choices": [choice], "usage": {"prompt_tokens": 100, "completion_tokens": 10, "total_tokens": 110}})
 
     def _send(self, handler, status: int, payload: dict, headers: dict | None = None) -> None:
         data = json.dumps(payload).encode()

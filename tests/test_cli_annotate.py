@@ -61,6 +61,28 @@ def test_a_rescue_option_asks_again_for_the_invalid_answers_only(run_cli, tmp_pa
     assert json.loads(run_cli(*args, "-R", "temperature=0.9", "--dry-run").output)["rescue_calls"] == 1
 
 
+def test_each_entity_has_the_confidence_the_llm_gave_it_and_a_threshold_drops_doubtful_sentences(
+        run_cli, tmp_path, fixtures):
+    from tests.fake_openai import Behaviour
+
+    output = tmp_path / "distilled.jsonl"
+    with FakeOpenAIServer(Behaviour(unsure_of="EU")) as server:
+        args = ["annotate", fixtures / "mini.conll", "-o", output, "--store", tmp_path / "s.sqlite", "--model",
+                "openai/fake", "-O", f"api_base={server.url}", "-k", 0, "--json"]
+        refused = run_cli(*args, "--min-confidence", "0.5")
+        assert refused.exit_code == 1 and "--min-confidence: provider 'litellm' is not asked for log" in refused.output
+        summary = json.loads(run_cli(*args, "-O", "logprobs=true", "--min-confidence", "0.5").output)
+    assert (summary["ok"], summary["written"], summary["dropped_low_confidence"]) == (4, 3, 1)
+    kept = [json.loads(line)["meta"]["annotation"] for line in output.read_text().splitlines()]
+    # the first of a list: '[', '"' and the word, 0.99 each; the others: ',', ' ', '"' and the word
+    assert {value for a in kept for values in a["confidence"].values() for value in values} == {0.9703, 0.9606}
+    assert "EU" not in {entity for a in kept for entities in a["answer"].values() for entity in entities}
+    again = json.loads(run_cli(*args, "-O", "logprobs=true").output)  # the same answers, from the store
+    assert again["called"] == 0 and again["written"] == 4 and "dropped_low_confidence" not in again
+    confidence = json.loads(output.read_text().splitlines()[0])["meta"]["annotation"]["confidence"]
+    assert confidence == {"MISC": [0.9703, 0.1941, 0.9606]}  # British, EU (0.99 ** 3 x 0.2), German
+
+
 def test_dry_run_calls_nothing(run_cli, tmp_path, fixtures):
     result = run_cli("annotate", fixtures / "mini.conll", "-o", tmp_path / "x.jsonl", "--store", tmp_path / "s.sqlite",
                      "--dry-run", "--json")

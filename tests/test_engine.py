@@ -180,6 +180,20 @@ def test_a_rescue_in_the_config_answers_again_what_the_provider_answered_invalid
     assert all(s.meta["annotation"]["rescued_with"] == {"temperature": 0.3} for s in distilled)
 
 
+def test_a_source_with_a_confidence_threshold_keeps_the_sentences_whose_entities_are_all_above_it(tmp_path,
+                                                                                                  tiny_bert):
+    """The fake server gives every token 0.99, so an entity about 0.97 or 0.96 (its word, and the bracket or
+    comma, space and quote before it)."""
+    with FakeOpenAIServer() as server:
+        config = write_config(tmp_path, server.url, tiny_bert)
+        text = config.read_text().replace('api_base = "', 'logprobs = true\napi_base = "')
+        for threshold, written in ((0.5, 6), (0.99, 0)):
+            config.write_text(text.replace("seed = 5", f"seed = 5\nmin_confidence = {threshold}"))
+            annotated = nerdistill.run(config, stages=("data", "annotate"), progress=False).stages["annotate"]["conll"]
+            assert (annotated["written"], annotated["dropped_low_confidence"]) == (written, 6 - written)
+        assert sum(server.calls.values()) == 6  # the second threshold reads the stored answers again
+
+
 @pytest.mark.parametrize("change, message", [
     (("provider = \"litellm\"", "provider = \"litelm\""), "unknown providers 'litelm'. Did you mean 'litellm'"),
     (("epochs = 2", "epochz = 2"), "training: epochz: unknown key"),
@@ -192,6 +206,8 @@ def test_a_rescue_in_the_config_answers_again_what_the_provider_answered_invalid
      "annotation.rescue_options: temprature: unknown key"),
     (("[annotation.strategy_options]", "[annotation.rescue_options]\ntemperature = 0\n[annotation.strategy_options]"),
      "annotation.rescue_options: the rescue has the provider's options"),
+    (("seed = 5", "seed = 5\nmin_confidence = 0.5"),
+     "distill 'conll' min_confidence: provider 'litellm' is not asked for log probabilities"),
 ])
 def test_config_errors_name_the_key_and_the_file(tmp_path, tiny_bert, run_cli, change, message):
     config = write_config(tmp_path, "http://127.0.0.1:9/v1", tiny_bert)

@@ -54,12 +54,16 @@ def test_an_unknown_provider_option_is_named():
         registry("providers").get("local")("local", {"n_ctxx": 10})
 
 
-def test_a_repeat_penalty_keys_its_answers_apart_and_left_unset_keeps_the_stored_keys():
+def test_a_repeat_penalty_or_logprobs_keys_its_answers_apart_and_left_unset_keeps_the_stored_keys():
     local = registry("providers").get("local")
     plain, penalised = local("local", {}), local("local", {"repeat_penalty": 1.1})
     assert set(plain.identity()) == {"provider", "model", "n_ctx", "temperature", "seed", "max_tokens",
                                      "constrained", "weights"}  # the keys of the answers already stored
     assert penalised.identity() == {**plain.identity(), "repeat_penalty": 1.1}
+    assert local("local", {"logprobs": True}).identity() == {**plain.identity(), "logprobs": True}
+    hosted = registry("providers").get("litellm")
+    assert "logprobs" not in hosted("litellm", {}).identity() and hosted("litellm", {"logprobs": True}).identity()[
+        "logprobs"]
     assert "repeat_penalty" not in plain.asker().options and penalised.asker().options["repeat_penalty"] == 1.1
     with pytest.raises(NerdistillError, match="repeat_penalty"):
         local("local", {"repeat_penalty": 0})
@@ -70,7 +74,7 @@ def test_the_smallest_real_model_annotates_through_instructor(tmp_path):
     pytest.importorskip("llama_cpp", reason="llama-cpp-python is installed with the 'local' extra")
     path = catalogue.install_model(SMALLEST, log=lambda line: None)  # cached after the first time
     assert catalogue.verify_model(SMALLEST)
-    provider = registry("providers").get("local")("local", {"model": str(path), "max_tokens": 256})
+    provider = registry("providers").get("local")("local", {"model": str(path), "max_tokens": 256, "logprobs": True})
     provider.check(offline=True)
     store = AnnotationStore(tmp_path / "store.sqlite")
     sentences = [Sentence(id="a", tokens=tuple("Peter Blackburn visited Paris on Monday .".split())),
@@ -83,6 +87,10 @@ def test_the_smallest_real_model_annotates_through_instructor(tmp_path):
             assert outcome.status in ("ok", "failed")
             for span in outcome.spans:  # whatever a 135M model says, only real spans survive
                 assert span.text == " ".join(sentence.tokens[span.start:span.end])
+            if outcome.status == "ok":  # every item of the answer has the probability the model gave it
+                assert {k: len(v) for k, v in outcome.confidence.items()} == {k: len(v) for k, v in
+                                                                               outcome.answer.items()}
+                assert all(0 < p <= 1 for values in outcome.confidence.values() for p in values)
         assert AnnotationJob(provider, strategy, store, progress=False).run(sentences)[1].cached == 2
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from nerdistill.core.confidence import require_logprobs
 from nerdistill.core.config import parse_assignments
 from nerdistill.core.distilled import distilled_sentences, write_distilled
 from nerdistill.core.estimate import estimate
@@ -45,6 +46,8 @@ from nerdistill.prompts.strategy import StrategyOptions
 @click.option("--concurrency", type=click.IntRange(min=1), default=4, show_default=True)
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="Only the first N sentences.")
 @click.option("--require-entities", is_flag=True, help="Drop sentences with no entity (as the paper does for BBC).")
+@click.option("--min-confidence", type=click.FloatRange(0, 1), default=None,
+              help="Drop sentences with an entity the LLM gave a lower probability (needs -O logprobs=true).")
 @click.option("--retry-failed", is_flag=True, help="Ask again for sentences whose stored answer was invalid.")
 @click.option("--offline", is_flag=True, envvar="NERDISTILL_OFFLINE",
               help="Refuse any address but loopback (also NERDISTILL_OFFLINE=1).")
@@ -53,7 +56,7 @@ from nerdistill.prompts.strategy import StrategyOptions
 def annotate(input_file: Path, output: Path, provider: str, model: str | None, provider_options: tuple[str, ...],
              rescue_options: tuple[str, ...], strategy: str, examples: str, k: int, selection: str, on_invalid: str,
              max_retries: int, store: Path | None, concurrency: int, limit: int | None, require_entities: bool,
-             retry_failed: bool, offline: bool, dry_run: bool, as_json: bool) -> None:
+             min_confidence: float | None, retry_failed: bool, offline: bool, dry_run: bool, as_json: bool) -> None:
     """Annotate the sentences of INPUT with an LLM; every answer is cached, so re-runs cost nothing."""
     sentences = read_sentences(input_file)[:limit]
     options = parse_assignments(provider_options, option="--provider-option")
@@ -61,6 +64,8 @@ def annotate(input_file: Path, output: Path, provider: str, model: str | None, p
         options["model"] = model
     provider_class = registry("providers").get(provider, option="--provider")
     chosen = provider_class(provider, options)
+    if min_confidence is not None:
+        require_logprobs(chosen, "--min-confidence")
     rescue = None
     if rescue_options:
         changes = parse_assignments(rescue_options, option="--rescue-option")
@@ -76,10 +81,11 @@ def annotate(input_file: Path, output: Path, provider: str, model: str | None, p
         return
     results, summary = job.run(sentences)
     provenance = {"provider": chosen.name, "model": chosen.model, "strategy": strategy, "version": prompt.version}
-    kept, without_entities = distilled_sentences(results, provenance=provenance, require_entities=require_entities)
+    kept, dropped = distilled_sentences(results, provenance=provenance, require_entities=require_entities,
+                                        min_confidence=min_confidence)
     failures_path = write_distilled(kept, summary.failures, output)
-    report = {**summary.as_dict(), "written": len(kept), "dropped_without_entities": without_entities,
-              "output": str(output), "failures": str(failures_path) if failures_path else None}
+    report = {**summary.as_dict(), "written": len(kept), **dropped, "output": str(output),
+              "failures": str(failures_path) if failures_path else None}
     if as_json:
         click.echo(json.dumps(report, indent=2))
         return

@@ -7,9 +7,11 @@ from pathlib import Path
 
 import click
 
+from nerdistill.core.confidence import scores_by_confidence
 from nerdistill.core.entity_errors import entity_errors, format_entity_errors
 from nerdistill.core.evaluation import format_report, pair_sentences, score_tags
 from nerdistill.core.formats import read_sentences
+from nerdistill.core.tables import format_table
 
 existing = click.Path(exists=True, dir_okay=False, path_type=Path)
 
@@ -27,20 +29,27 @@ def evaluate() -> None:
 @click.option("--strict", is_flag=True, help="Strict IOB2 entity matching instead of conlleval's.")
 @click.option("--errors", is_flag=True,
               help="Also what went wrong: type confusions, spurious and missed entities, frequent spurious strings.")
+@click.option("--by-confidence", "thresholds", metavar="T,T,...", callback=lambda _, __, v: _thresholds(v),
+              help="Also the scores of the sentences whose every entity the LLM gave at least T, e.g. 0.5,0.9 "
+                   "(answers asked with logprobs = true).")
 @click.option("--json", "as_json", is_flag=True)
-def annotations(predicted: Path, gold: Path, matched_only: bool, strict: bool, errors: bool, as_json: bool) -> None:
+def annotations(predicted: Path, gold: Path, matched_only: bool, strict: bool, errors: bool,
+                thresholds: list[float] | None, as_json: bool) -> None:
     """Annotation quality of PREDICTED (e.g. distilled data) against GOLD, per type and averaged."""
     gold_sentences = [s for s in read_sentences(gold) if s.is_labelled]
     pairs, missing = pair_sentences(gold_sentences, read_sentences(predicted))
     if matched_only:
         pairs = [(g, p) for g, p in pairs if p is not None]
     tagged = [(g, p.tags if p is not None and p.tags else ("O",) * len(g.tokens)) for g, p in pairs]
-    report = score_tags([g.tags for g, _ in tagged], [tags for _, tags in tagged],
-                        mode="strict" if strict else "conlleval")
+    mode = "strict" if strict else "conlleval"
+    report = score_tags([g.tags for g, _ in tagged], [tags for _, tags in tagged], mode=mode)
     report["missing_predictions"] = missing
     report["missing_counted_as_empty"] = not matched_only
     if errors:
         report["errors"] = entity_errors(tagged)
+    if thresholds:
+        report["by_confidence"] = scores_by_confidence([(g, p) for g, p in pairs if p is not None], thresholds, mode,
+                                                       where=str(predicted))
     if as_json:
         click.echo(json.dumps(report, indent=2))
         return
@@ -49,3 +58,22 @@ def annotations(predicted: Path, gold: Path, matched_only: bool, strict: bool, e
                                      f"{' (left out)' if matched_only else ' (scored as no entity)'}"))
     if errors:
         click.echo("\n" + format_entity_errors(report["errors"]))
+    if thresholds:
+        click.echo("\nThe sentences whose every entity has at least the confidence T (scored on those alone):\n"
+                   + format_table(["T", "sentences", "precision", "recall", "f1"],
+                                  [(f"{r['threshold']:g}", r["sentences"],
+                                    *(f"{r[name]:.3f}" for name in ("precision", "recall", "f1")))
+                                   for r in report["by_confidence"]]))
+
+
+def _thresholds(value: str | None) -> list[float] | None:
+    if value is None:
+        return None
+    try:
+        thresholds = sorted(float(t) for t in value.split(","))
+    except ValueError:
+        thresholds = [-1.0]
+    if not all(0 <= t <= 1 for t in thresholds):
+        raise click.BadParameter(f"{value!r}: give thresholds between 0 and 1, e.g. 0.5,0.9",
+                                 param_hint="--by-confidence")
+    return thresholds

@@ -22,6 +22,7 @@ from typing import Any, Literal, Protocol
 from pydantic import BaseModel, Field
 
 from nerdistill.core.align import Mention, align
+from nerdistill.core.confidence import entity_confidence, token_logprobs
 from nerdistill.core.errors import NerdistillError
 from nerdistill.core.sentence import Sentence
 from nerdistill.core.tags import Span
@@ -59,14 +60,18 @@ class Outcome(BaseModel):
                                  "alignment leaves them as they are")
     rescued_with: dict[str, Any] | None = Field(None, description="the provider options that differed when a "
                                                 "rescue gave this answer after an invalid one")
+    confidence: dict[str, list[float]] | None = Field(None, description="per type, the probability the LLM gave "
+                                                      "to each item of the answer (core/confidence.py), where the "
+                                                      "provider returned log probabilities")
 
     def labelled(self, sentence: Sentence, **meta: Any) -> Sentence:
         """The sentence labelled with this outcome's spans, the answer and counts in ``meta``."""
         details = {"answer": self.answer, "raw": self.raw, "counts": self.counts, **meta}
         if self.reasoning is not None:
             details["reasoning"] = self.reasoning
-        if self.rescued_with is not None:
-            details["rescued_with"] = self.rescued_with
+        for name in ("rescued_with", "confidence"):
+            if getattr(self, name) is not None:
+                details[name] = getattr(self, name)
         return sentence.with_spans(self.spans, meta={**sentence.meta, "annotation": details})
 
 
@@ -131,11 +136,12 @@ def annotate_sentence(sentence: Sentence, strategy: AnsweringStrategy, ask: Aske
         return Outcome(status="failed", error=f"invalid answer after {error.n_attempts} attempt(s): "
                        f"{_one_line(last)}", raw=raw_text(error.last_completion), attempts=error.n_attempts,
                        usage=usage_of(error.total_usage))
-    entities = strategy.entities(answer)
+    entities, raw, tokens = strategy.entities(answer), raw_text(completion), token_logprobs(completion)
+    confidence = entity_confidence(raw, tokens, entities.as_dict()) if raw and tokens else None
     outcome = Outcome(status="ok", answer=entities.as_dict(), reasoning=strategy.reasoning(answer),
                       counts={"rejected": len(entities.dropped["not_in_sentence"]),
                               "unknown_types": len(entities.dropped["unknown_types"])},
-                      raw=raw_text(completion) or answer.model_dump_json(), usage=usage_of(completion))
+                      raw=raw or answer.model_dump_json(), usage=usage_of(completion), confidence=confidence)
     return apply_alignment(outcome, sentence, strategy.options)
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from nerdistill.core.annotation import Outcome
+from nerdistill.core.confidence import lowest_confidence
 from nerdistill.core.files import write_if_changed
 from nerdistill.core.formats import write_sentences
 from nerdistill.core.jsonl import format_jsonl
@@ -13,21 +14,34 @@ from nerdistill.core.sentence import Sentence
 
 
 def distilled_sentences(results: list[tuple[Sentence, Outcome]], *, provenance: dict[str, Any],
-                        require_entities: bool = False) -> tuple[list[Sentence], int]:
-    """The successfully annotated sentences, labelled, with their provenance in ``meta.annotation``.
+                        require_entities: bool = False,
+                        min_confidence: float | None = None) -> tuple[list[Sentence], dict[str, int]]:
+    """The successfully annotated sentences, labelled, with their provenance in ``meta.annotation``, and what
+    was dropped, counted by reason.
 
-    With ``require_entities``, sentences with no entity are dropped, as the paper does for BBC News;
-    the second value counts them.
+    With ``require_entities``, sentences with no entity are dropped, as the paper does for BBC News. With
+    ``min_confidence``, so are those with an entity the LLM gave a lower probability than that (see
+    :mod:`nerdistill.core.confidence`), or whose answer has no confidence to read.
     """
-    kept, without_entities = [], 0
+    kept: list[Sentence] = []
+    dropped = {"dropped_without_entities": 0}
+    if min_confidence is not None:
+        dropped["dropped_low_confidence"] = 0
     for sentence, outcome in results:
         if outcome.status != "ok":
             continue
         if require_entities and not outcome.spans:
-            without_entities += 1
-            continue
-        kept.append(outcome.labelled(sentence, **provenance))
-    return kept, without_entities
+            dropped["dropped_without_entities"] += 1
+        elif min_confidence is not None and sentence_confidence(outcome) < min_confidence:
+            dropped["dropped_low_confidence"] += 1
+        else:
+            kept.append(outcome.labelled(sentence, **provenance))
+    return kept, dropped
+
+
+def sentence_confidence(outcome: Outcome) -> float:
+    """The confidence of an annotated sentence (:func:`~nerdistill.core.confidence.lowest_confidence`)."""
+    return lowest_confidence(outcome.answer, outcome.confidence)
 
 
 def write_distilled(sentences: list[Sentence], failures: list[dict[str, Any]], output: str | Path) -> Path | None:

@@ -34,6 +34,7 @@ from typing import Any
 from nerdistill.core.agreement import agreed
 from nerdistill.core.articles import article_sentences, read_articles
 from nerdistill.core.claims import claimed
+from nerdistill.core.confidence import require_logprobs
 from nerdistill.core.config import validate_options
 from nerdistill.core.distilled import distilled_sentences, write_distilled
 from nerdistill.core.errors import NerdistillError
@@ -130,9 +131,11 @@ class Engine:
     def check(self) -> None:
         """Build every plugin the config names (provider, strategies, trainers, schedules) before any work,
         so a mistyped name or option fails in seconds, not after an hour of annotation."""
-        self.rescue_provider()  # and the provider
+        provider, _ = self.provider(), self.rescue_provider()
         for source in self._annotated_sources():
             self._strategy_options(source)
+            if source.min_confidence is not None:
+                require_logprobs(provider, f"distill {source.name!r} min_confidence")
         for decay in {m.decay for m in self.planned_models()}:
             self._trainer(decay)
 
@@ -259,9 +262,10 @@ class Engine:
         results, summary = job.run(sentences)
         provenance = {"provider": job.provider.name, "model": job.provider.model, "strategy": job.strategy.name,
                       "version": job.strategy.version}
-        kept, without = distilled_sentences(results, provenance=provenance, require_entities=source.require_entities)
+        kept, dropped = distilled_sentences(results, provenance=provenance, require_entities=source.require_entities,
+                                            min_confidence=source.min_confidence)
         write_distilled(kept, summary.failures, self._distilled_path(source.name))
-        record = {**summary.as_dict(), "written": len(kept), "dropped_without_entities": without, **provenance}
+        record = {**summary.as_dict(), "written": len(kept), **dropped, **provenance}
         self._write_summary(source.name, record)
         self._write_quality(source.name, sentences, [o.labelled(s) for s, o in results if o.status == "ok"],
                             provenance)

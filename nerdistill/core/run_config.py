@@ -48,6 +48,8 @@ class DistillSource(Section):
                                     description="two other sources of the same sentences: the entities both "
                                                 "give (no LLM call)")
     require_entities: bool = Field(False, description="drop sentences the LLM found no entity in")
+    min_confidence: float | None = Field(None, ge=0, le=1, description="drop sentences with an entity the LLM gave "
+                                         "a lower probability (needs the provider's logprobs = true)")
 
     @model_validator(mode="after")
     def _one_input(self) -> "DistillSource":
@@ -55,6 +57,8 @@ class DistillSource(Section):
         if len(given) != 1:
             raise ValueError("give exactly one of sample, sentences, articles, agree "
                              f"(got {', '.join(given) or 'none'})")
+        if self.agree is not None and self.min_confidence is not None:
+            raise ValueError("min_confidence is for a source an LLM annotates, not an agreement of two")
         return self
 
 

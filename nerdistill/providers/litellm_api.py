@@ -35,6 +35,8 @@ class LiteLLMOptions(ProviderOptions):
     timeout: float = Field(120.0, gt=0, description="seconds before a call counts as timed out")
     mode: InstructorMode = Field("md_json", description="how instructor asks for JSON")
     extra: dict[str, Any] = Field(default_factory=dict, description="more litellm.completion arguments")
+    logprobs: bool = Field(False, description="ask for the log probabilities of the answer's tokens, for each "
+                           "entity's confidence (OpenAI and servers like it; md_json or json mode)")
 
 
 class LiteLLMProvider(Provider):
@@ -43,8 +45,10 @@ class LiteLLMProvider(Provider):
     options: LiteLLMOptions
 
     def identity(self) -> dict[str, Any]:
-        # the timeout and the key's variable do not change an answer
-        return {"provider": self.name, **self.options.model_dump(mode="json", exclude={"timeout", "api_key_env"})}
+        # the timeout and the key's variable do not change an answer; logprobs, added later, is out while off
+        unset = set() if self.options.logprobs else {"logprobs"}
+        return {"provider": self.name,
+                **self.options.model_dump(mode="json", exclude={"timeout", "api_key_env", *unset})}
 
     def check(self, *, offline: bool) -> None:
         base = self.options.api_base
@@ -76,8 +80,8 @@ class LiteLLMProvider(Provider):
         # runner's backoff and accounting (litellm forwards it as the client's max_retries).
         options: dict[str, Any] = {"model": self.options.model, "temperature": self.options.temperature,
                                    "timeout": self.options.timeout, "num_retries": 0, **self.options.extra}
-        for key in ("seed", "max_tokens", "api_base"):
-            if getattr(self.options, key) is not None:
+        for key in ("seed", "max_tokens", "api_base", "logprobs"):
+            if getattr(self.options, key) not in (None, False):
                 options[key] = getattr(self.options, key)
         key = self._api_key()
         if key is None and self.options.api_base:

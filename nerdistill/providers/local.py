@@ -39,6 +39,8 @@ class LocalOptions(ProviderOptions):
                                          "the answer (1.1 is common): greedy decoding by a small model can loop "
                                          "on one entity until max_tokens; unset, none")
     constrained: bool = Field(True, description="constrain output by a grammar from the answer's JSON schema")
+    logprobs: bool = Field(False, description="record the log probability of every token of the answer, for each "
+                           "entity's confidence")
 
 
 @dataclass(frozen=True)
@@ -56,10 +58,11 @@ class LocalGGUFProvider(Provider):
 
     def identity(self) -> dict[str, Any]:
         """What determines an answer, the key of the store. Options added after answers were stored stay out
-        of it while unset (``repeat_penalty``), so those answers keep their keys."""
+        of it while unset (``repeat_penalty``, ``logprobs``), so those answers keep their keys."""
         model = self.options.model
         weights = CATALOGUE[model].sha256 if model in CATALOGUE else f"{Path(model).name}:{_size(model)}"
-        unset = {"repeat_penalty"} if self.options.repeat_penalty is None else set()
+        unset = {name for name, off in (("repeat_penalty", None), ("logprobs", False))
+                 if getattr(self.options, name) == off}
         return {"provider": self.name, **self.options.model_dump(mode="json", exclude={"n_threads", *unset}),
                 "weights": weights}
 
@@ -78,6 +81,8 @@ class LocalGGUFProvider(Provider):
                    "seed": self.options.seed, "max_tokens": self.options.max_tokens}
         if self.options.repeat_penalty is not None:
             options["repeat_penalty"] = self.options.repeat_penalty
+        if self.options.logprobs:
+            options["logprobs"] = True
         return LiteLLMAsker(options, "json_schema" if self.options.constrained else "md_json")
 
 
@@ -149,9 +154,46 @@ def _llama_handler_class():
                 response_format = {"type": "json_object", "schema": response_format["json_schema"]["schema"]}
             allowed = {k: params[k] for k in ("temperature", "max_tokens", "seed", "top_p", "stop", "repeat_penalty")
                        if k in params}
+            recorder = TokenLogprobRecorder() if params.get("logprobs") else None
             with self.lock:
-                result = self.llama(key).create_chat_completion(
-                    messages=kwargs["messages"], response_format=response_format, **allowed)
+                llama = self.llama(key)
+                result = llama.create_chat_completion(
+                    messages=kwargs["messages"], response_format=response_format,
+                    logits_processor=[recorder] if recorder else None, **allowed)
+            if recorder is not None:
+                result["choices"][0]["logprobs"] = recorder.as_openai(llama)
             return litellm.ModelResponse(**result)
 
     return LlamaCppHandler
+
+
+class TokenLogprobRecorder:
+    """A llama.cpp logits processor that records the log probability of each token the model writes.
+
+    It sees the logits of every step before sampling (and before the grammar), and the tokens written so
+    far: the probability of the token written at one step is read at the next. Needs neither
+    ``logits_all`` (the logits of every prompt token, gigabytes for a large vocabulary) nor llama.cpp's
+    own ``logprobs``, which sorts the whole vocabulary at every token."""
+
+    def __init__(self):
+        self.tokens: list[tuple[int, float]] = []
+        self._last: Any = None
+
+    def __call__(self, input_ids, logits):
+        import numpy as np
+
+        if self._last is not None:
+            self.tokens.append((int(input_ids[-1]), float(self._last[input_ids[-1]])))
+        shifted = logits.astype(np.float64) - logits.max()
+        self._last = shifted - np.log(np.exp(shifted).sum())
+        return logits
+
+    def as_openai(self, llama) -> dict[str, Any]:
+        """The tokens as OpenAI's ``choices[0].logprobs`` (the last one, end of text, is never read). A
+        character split over tokens goes with the token that completes it, so the texts add up to the answer."""
+        content, written = [], ""
+        for end, (_, logprob) in enumerate(self.tokens, start=1):
+            text = llama.detokenize([token for token, _ in self.tokens[:end]]).decode("utf-8", errors="ignore")
+            content.append({"token": text[len(written):], "logprob": logprob, "bytes": None, "top_logprobs": []})
+            written = text
+        return {"content": content}
