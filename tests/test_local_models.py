@@ -74,12 +74,13 @@ def test_the_smallest_real_model_annotates_through_instructor(tmp_path):
     pytest.importorskip("llama_cpp", reason="llama-cpp-python is installed with the 'local' extra")
     path = catalogue.install_model(SMALLEST, log=lambda line: None)  # cached after the first time
     assert catalogue.verify_model(SMALLEST)
-    provider = registry("providers").get("local")("local", {"model": str(path), "max_tokens": 256, "logprobs": True})
-    provider.check(offline=True)
+    local = registry("providers").get("local")
     store = AnnotationStore(tmp_path / "store.sqlite")
     sentences = [Sentence(id="a", tokens=tuple("Peter Blackburn visited Paris on Monday .".split())),
                  Sentence(id="b", tokens=tuple("The European Commission met in Brussels .".split()))]
-    for strategy_name in ("standard", "cot"):
+    for strategy_name, logprobs in (("standard", False), ("cot", True)):
+        provider = local("local", {"model": str(path), "max_tokens": 256, "logprobs": logprobs})
+        provider.check(offline=True)
         strategy = registry("prompt strategies").get(strategy_name)(strategy_name, options=StrategyOptions(k=1))
         results, summary = AnnotationJob(provider, strategy, store, progress=False).run(sentences)
         assert summary.called == 2 and summary.usage.prompt_tokens > 0 and summary.usage.cost == 0
@@ -87,7 +88,9 @@ def test_the_smallest_real_model_annotates_through_instructor(tmp_path):
             assert outcome.status in ("ok", "failed")
             for span in outcome.spans:  # whatever a 135M model says, only real spans survive
                 assert span.text == " ".join(sentence.tokens[span.start:span.end])
-            if outcome.status == "ok":  # every item of the answer has the probability the model gave it
+            if outcome.status == "ok" and not logprobs:
+                assert outcome.confidence is None
+            elif outcome.status == "ok":  # every item of the answer has the probability the model gave it
                 assert {k: len(v) for k, v in outcome.confidence.items()} == {k: len(v) for k, v in
                                                                                outcome.answer.items()}
                 assert all(0 < p <= 1 for values in outcome.confidence.values() for p in values)
