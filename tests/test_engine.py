@@ -189,9 +189,11 @@ def test_a_source_with_a_confidence_threshold_keeps_the_sentences_whose_entities
         text = config.read_text().replace('api_base = "', 'logprobs = true\napi_base = "')
         for threshold, written in ((0.5, 6), (0.99, 0)):
             config.write_text(text.replace("seed = 5", f"seed = 5\nmin_confidence = {threshold}"))
-            annotated = nerdistill.run(config, stages=("data", "annotate"), progress=False).stages["annotate"]["conll"]
+            stages = nerdistill.run(config, stages=("data", "annotate", "report"), progress=False).stages
+            annotated = stages["annotate"]["conll"]
             assert (annotated["written"], annotated["dropped_low_confidence"]) == (written, 6 - written)
         assert sum(server.calls.values()) == 6  # the second threshold reads the stored answers again
+    assert "| 0 (6 below min_confidence dropped) |" in (tmp_path / "run" / "report.md").read_text()
 
 
 @pytest.mark.parametrize("change, message", [

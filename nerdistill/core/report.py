@@ -136,7 +136,7 @@ def _annotation_table(annotation: dict[str, Any]) -> str:
                          s["written"], 0, f"{0:.4f}", "0"))
             continue
         rows.append((name, f"{s['provider']}/{s['model']}", f"{s['strategy']} ({s['version']})", s["sentences"],
-                     s["called"], s["cached"], _failed_cell(s), s["written"],
+                     s["called"], s["cached"], _failed_cell(s), _written_cell(s),
                      s["prompt_tokens"] + s["completion_tokens"], f"{s['cost']:.4f}", f"{s['seconds']:.0f}"))
     return md_table(["source", "provider/model", "strategy", "sentences", "called", "cached", "failed", "written",
                 "tokens", "cost ($)", "seconds"], rows)
@@ -147,6 +147,14 @@ def _failed_cell(summary: dict[str, Any]) -> str:
     rescue = summary.get("rescue")
     suffix = f" ({rescue['rescued']} of {rescue['asked']} rescued, {rescue['called']} called)" if rescue else ""
     return f"{summary['failed']}{suffix}"
+
+
+def _written_cell(summary: dict[str, Any]) -> str:
+    """The sentences written, and those a valid answer gave that were dropped, by reason."""
+    reasons = [(summary.get("dropped_without_entities"), "without entities"),
+               (summary.get("dropped_low_confidence"), "below min_confidence")]
+    dropped = ", ".join(f"{count} {reason}" for count, reason in reasons if count)
+    return f"{summary['written']} ({dropped} dropped)" if dropped else str(summary["written"])
 
 
 def _quality_table(quality: dict[str, Any], paper: bool) -> str:
