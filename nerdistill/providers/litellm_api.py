@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from nerdistill.core.errors import NerdistillError
 from nerdistill.core.llm import InstructorMode, LiteLLMAsker, import_litellm
@@ -36,7 +36,14 @@ class LiteLLMOptions(ProviderOptions):
     mode: InstructorMode = Field("md_json", description="how instructor asks for JSON")
     extra: dict[str, Any] = Field(default_factory=dict, description="more litellm.completion arguments")
     logprobs: bool = Field(False, description="ask for the log probabilities of the answer's tokens, for each "
-                           "entity's confidence (OpenAI and servers like it; md_json or json mode)")
+                           "entity's confidence (OpenAI and servers like it; not in tools mode)")
+
+    @model_validator(mode="after")
+    def _logprobs_need_text(self) -> "LiteLLMOptions":
+        if self.logprobs and self.mode == "tools":
+            raise ValueError("logprobs: a tool call's arguments come with no log probabilities; use mode md_json, "
+                             "json or json_schema")
+        return self
 
 
 class LiteLLMProvider(Provider):
