@@ -72,8 +72,8 @@ def _thresholds(value: str | None) -> list[float] | None:
     try:
         thresholds = sorted(float(t) for t in value.split(","))
     except ValueError:
-        thresholds = [-1.0]
-    if not all(0 <= t <= 1 for t in thresholds):
+        thresholds = []
+    if not thresholds or not all(0 <= t <= 1 for t in thresholds):
         raise click.BadParameter(f"{value!r}: give thresholds between 0 and 1, e.g. 0.5,0.9",
                                  param_hint="--by-confidence")
     return thresholds

@@ -131,7 +131,8 @@ class Engine:
     def check(self) -> None:
         """Build every plugin the config names (provider, strategies, trainers, schedules) before any work,
         so a mistyped name or option fails in seconds, not after an hour of annotation."""
-        provider, _ = self.provider(), self.rescue_provider()
+        provider = self.provider()
+        self.rescue_provider(provider)
         for source in self._annotated_sources():
             self._strategy_options(source)
             if source.min_confidence is not None:
@@ -207,14 +208,14 @@ class Engine:
     def provider(self):
         return self._provider(self.config.annotation.provider_options, "annotation.provider_options")
 
-    def rescue_provider(self):
-        """The provider with ``rescue_options`` over its options, for the sentences it answered invalidly."""
+    def rescue_provider(self, provider):
+        """``provider`` with ``rescue_options`` over its options, for the sentences it answered invalidly."""
         annotation = self.config.annotation
         if annotation.rescue_options is None:
             return None
         where = "annotation.rescue_options"
         rescue = self._provider({**annotation.provider_options, **annotation.rescue_options}, where)
-        return checked_rescue(self.provider(), rescue, where)
+        return checked_rescue(provider, rescue, where)
 
     def _provider(self, options: dict[str, Any], where: str):
         name = self.config.annotation.provider
@@ -237,7 +238,7 @@ class Engine:
 
     def jobs(self) -> list[tuple[DistillSource, AnnotationJob]]:
         provider, store, annotation = self.provider(), self.store(), self.config.annotation
-        rescue = self.rescue_provider()
+        rescue = self.rescue_provider(provider)
         return [(source, AnnotationJob(provider, self.strategy(source), store, concurrency=annotation.concurrency,
                                        retry_failed=annotation.retry_failed, offline=self.config.offline,
                                        progress=self.progress, rescue=rescue))

@@ -10,7 +10,6 @@ CPU, time is the cost that matters).
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 from nerdistill.core.llm import import_litellm
@@ -58,7 +57,7 @@ def estimate(job: AnnotationJob, sentences: list[Sentence], completion_tokens: i
 def _rescue_calls(job: AnnotationJob, planned: list, cached: dict) -> int:
     """The rescue's calls for the answers the store holds as invalid, less the rescues it holds too."""
     failed = [sentence for sentence, _, key in planned if key in cached and cached[key].status == "failed"]
-    keys = [key for _, _, key in replace(job, provider=job.rescue, rescue=None).requests(failed)]
+    keys = [key for _, _, key in job.rescuer().requests(failed)]
     return len(set(keys) - set(job.store.get_many(keys)))
 
 

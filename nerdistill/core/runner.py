@@ -134,13 +134,16 @@ class AnnotationJob:
         summary.seconds = time.monotonic() - started
         return results, summary
 
+    def rescuer(self) -> "AnnotationJob":
+        """This job with the rescue provider in place of the provider (and no rescue of its own)."""
+        return replace(self, provider=self.rescue, rescue=None)
+
     def _rescue(self, results: list[tuple[Sentence, Outcome]], summary: AnnotationSummary) -> None:
         """Ask the rescue provider for the sentences whose answer was invalid (not those a transport error
         stopped: the next run asks them anyway), and put its valid answers in their place."""
         failed = [i for i, (_, outcome) in enumerate(results) if outcome.status == "failed"
                   and not (outcome.error or "").startswith("transport:")]
-        rescuer = replace(self, provider=self.rescue, rescue=None)
-        again, rescue_summary = rescuer._ask_all([results[i][0] for i in failed])
+        again, rescue_summary = self.rescuer()._ask_all([results[i][0] for i in failed])
         first, second = self.provider.identity(), self.rescue.identity()
         changed = {key: value for key, value in second.items() if first.get(key) != value}
         rescued = []
