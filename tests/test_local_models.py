@@ -64,7 +64,7 @@ def test_a_repeat_penalty_or_logprobs_keys_its_answers_apart_and_left_unset_keep
     hosted = registry("providers").get("litellm")
     assert "logprobs" not in hosted("litellm", {}).identity() and hosted("litellm", {"logprobs": True}).identity()[
         "logprobs"]
-    with pytest.raises(NerdistillError, match="logprobs: a tool call's arguments come with no log probabilities"):
+    with pytest.raises(NerdistillError, match="logprobs: .*a tool call's arguments come with no log probabilities"):
         hosted("litellm", {"logprobs": True, "mode": "tools"})
     assert "repeat_penalty" not in plain.asker().options and penalised.asker().options["repeat_penalty"] == 1.1
     with pytest.raises(NerdistillError, match="repeat_penalty"):

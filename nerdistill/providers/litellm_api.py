@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationInfo, field_validator
 
 from nerdistill.core.errors import NerdistillError
 from nerdistill.core.llm import InstructorMode, LiteLLMAsker, import_litellm
@@ -38,12 +38,13 @@ class LiteLLMOptions(ProviderOptions):
     logprobs: bool = Field(False, description="ask for the log probabilities of the answer's tokens, for each "
                            "entity's confidence (OpenAI and servers like it; not in tools mode)")
 
-    @model_validator(mode="after")
-    def _logprobs_need_text(self) -> "LiteLLMOptions":
-        if self.logprobs and self.mode == "tools":
-            raise ValueError("logprobs: a tool call's arguments come with no log probabilities; use mode md_json, "
-                             "json or json_schema")
-        return self
+    @field_validator("logprobs")
+    @classmethod
+    def _logprobs_need_text(cls, logprobs: bool, info: ValidationInfo) -> bool:
+        if logprobs and info.data.get("mode") == "tools":
+            raise ValueError("a tool call's arguments come with no log probabilities; use mode md_json, json or "
+                             "json_schema")
+        return logprobs
 
 
 class LiteLLMProvider(Provider):
