@@ -65,6 +65,12 @@ def test_train_end_to_end_and_load_with_transformers_alone(tiny_bert, data, tmp_
     model = AutoModelForTokenClassification.from_pretrained(tmp_path / "model")
     assert model.config.id2label[1] == "B-PER" and AutoTokenizer.from_pretrained(tmp_path / "model").is_fast
     assert not (tmp_path / "checkpoint.pt").exists() and (tmp_path / "report.json").exists()
+    sentences = distilled + original
+    scored = trainer(tiny_bert).predict_scored(tmp_path / "model", sentences)
+    assert [tags for tags, _ in scored] == trainer(tiny_bert).predict(tmp_path / "model", sentences)
+    # a word's probability is its chosen label's, the highest of the 9: at least 1/9 (rounded to 4 places)
+    assert all(len(p) == len(s.tokens) and all(0.111 <= x <= 1 for x in p) for (_, p), s in zip(scored, sentences))
+    assert any(tag != "O" for tags, _ in scored for tag in tags)  # the scores of entities, not only of O
 
 
 def test_learning_rate_decay_per_epoch(tiny_bert, data, tmp_path):
@@ -176,6 +182,12 @@ def test_train_predict_and_evaluate_through_the_cli(tiny_bert, fixtures, tmp_pat
     text.write_text("Peter Blackburn flew to Paris on Monday. He met officials of the European Commission.\n")
     assert run_cli("predict", model, text, "-o", tmp_path / "notes.jsonl").exit_code == 0  # raw text, split
     assert [len(s.tags) for s in read_sentences(tmp_path / "notes.jsonl")] == [8, 8]
+    assert run_cli("predict", model, text, "-o", tmp_path / "scored.jsonl", "--scores").exit_code == 0
+    for sentence in read_sentences(tmp_path / "scored.jsonl"):
+        scores = sentence.meta["span_scores"]
+        assert len(scores) == len(sentence.spans) and all(0 < score <= 1 for score in scores)
+    refused = run_cli("predict", model, text, "-o", tmp_path / "scored.conll", "--scores")
+    assert refused.exit_code == 2 and "--scores" in refused.output and "JSONL" in refused.output
     scores = json.loads(run_cli("evaluate", "model", model, fixtures / "mini.conll", "--json").output)
     assert scores["word"]["micro"]["support"] == 6 and scores["subword"]["micro"]["support"] >= 6
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
+from typing import get_args
 
 import click
 
-from nerdistill.core.articles import article_sentences, read_articles
 from nerdistill.core.config import TrainConfig, errors_in, load_config, validate_options
-from nerdistill.core.formats import read_sentences, write_sentences
+from nerdistill.core.formats import format_of, read_sentences, write_sentences
+from nerdistill.core.prediction import InputFormat, sentences_to_tag, tagged
 from nerdistill.core.registry import registry
 from nerdistill.core.trainer import read_model_card
 from nerdistill.core.training import evaluate_model, scores_text, train_and_evaluate
@@ -57,18 +58,27 @@ def train(config_file: Path) -> None:
 @click.argument("input_file", metavar="INPUT", type=existing)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="Tagged sentences (.jsonl or .conll).")
-def predict(model_dir: Path, input_file: Path, output: Path) -> None:
+@click.option("--scores", is_flag=True,
+              help="Give each entity a score, the mean probability the model gave its words' tags: in each "
+                   "sentence's meta.span_scores, in the order of its spans (JSONL output only).")
+@click.option("--input-format", type=click.Choice(get_args(InputFormat)),
+              help="How to read INPUT. Default: by its name and, for a .txt file, its first line.")
+def predict(model_dir: Path, input_file: Path, output: Path, scores: bool, input_format: InputFormat | None) -> None:
     """Tag the sentences of INPUT with a trained MODEL folder (offline; every word gets a tag). INPUT is a
     CoNLL or JSONL sentence file, or raw text (a .txt file or a folder of them), split into sentences and
-    words as `nerdistill data sentences` splits it."""
-    if input_file.is_dir() or input_file.suffix.lower() == ".txt":
-        sentences = article_sentences(read_articles(input_file), source=input_file.stem)
+    words as `nerdistill data sentences` splits it; a .txt file whose first line reads as CoNLL (CoNLL-2003's
+    own test.txt) is read as CoNLL."""
+    if scores and format_of(output) != "jsonl":
+        raise click.BadParameter("scores go in each sentence's meta, which only JSONL carries: write a .jsonl file",
+                                 param_hint="--scores")
+    sentences = sentences_to_tag(input_file, input_format)
+    trainer = trainer_for(model_dir)
+    if scores:
+        results = [tagged(s, *scored) for s, scored in zip(sentences, trainer.predict_scored(model_dir, sentences))]
     else:
-        sentences = read_sentences(input_file)
-    tags = trainer_for(model_dir).predict(model_dir, sentences)
-    tagged = [s.model_copy(update={"tags": t}) for s, t in zip(sentences, tags)]
-    write_sentences(tagged, output)
-    click.echo(f"tagged {len(tagged)} sentences into {output}", err=True)
+        results = [tagged(s, tags) for s, tags in zip(sentences, trainer.predict(model_dir, sentences))]
+    write_sentences(results, output)
+    click.echo(f"tagged {len(results)} sentences into {output}", err=True)
 
 
 @click.command("model")

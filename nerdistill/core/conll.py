@@ -45,6 +45,20 @@ def read_conll(
     return reader.sentences
 
 
+def looks_like_conll(path: str | Path) -> bool:
+    """Whether a file's first non-blank line is CoNLL's: ``-DOCSTART-``, or a word and columns ending in a tag.
+    CoNLL-2003's own files are named ``.txt``, as raw text is; this tells the two apart where a command takes
+    either. A file of one word a line (unlabelled CoNLL) does not tell: such files are named as such."""
+    with open(path, encoding="utf-8", errors="replace") as stream:
+        first = next((line.split() for line in stream if line.strip()), [])
+    if first[:1] == [DOCSTART]:
+        return True
+    try:
+        return len(first) > 1 and split_tag(first[-1]) is not None
+    except TagError:
+        return False
+
+
 def format_conll(sentences: list[Sentence]) -> str:
     """Two columns (token, tag), or one for unlabelled sentences; ``-DOCSTART-`` where documents change."""
     lines: list[str] = []

@@ -44,6 +44,10 @@ class TrainerOptions(BaseModel):
                 and not (fields[name].json_schema_extra == ADDED_WITH_OLD_DEFAULT and value == fields[name].default)}
 
 
+#: one sentence's predicted tags and, word by word, the probability the model gave that tag
+WordScores = tuple[tuple[str, ...], tuple[float, ...]]
+
+
 @dataclass(frozen=True)
 class TrainingResult:
     model_dir: Path
@@ -77,6 +81,11 @@ class Trainer(Configured):
 
     def predict(self, model_dir: Path, sentences: list[Sentence]) -> list[tuple[str, ...]]:
         raise NotImplementedError
+
+    def predict_scored(self, model_dir: Path, sentences: list[Sentence]) -> list[WordScores]:
+        """Each sentence's tags with the probability the model gave each word's tag (``nerdistill predict
+        --scores``). Optional: a trainer whose models give no probabilities leaves it out, and says so."""
+        raise NerdistillError(f"the {self.name!r} trainer gives no scores: its models tag without probabilities")
 
     def subword_expander(self, model_dir: Path):
         """For the paper's subword-level scoring: ``(sentences, tag sequences) -> per-piece tags``, or None."""

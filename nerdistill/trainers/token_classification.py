@@ -38,7 +38,7 @@ from nerdistill.core.progress import progress_bar
 from nerdistill.core.sentence import Sentence
 from nerdistill.core.tags import repair_iob2
 from nerdistill.core.trainer import (ADDED_WITH_OLD_DEFAULT, MODEL_CARD, NOT_AFFECTING_WEIGHTS, Trainer,
-                                     TrainerOptions, TrainingResult, read_model_card)
+                                     TrainerOptions, TrainingResult, WordScores, read_model_card)
 from nerdistill.trainers.encoders import load_encoder_for_tagging
 from nerdistill.trainers.features import IGNORED, Padding, collate, encode, training_batches
 
@@ -241,6 +241,11 @@ class TokenClassificationTrainer(Trainer):
 
     def predict(self, model_dir: Path, sentences: list[Sentence]) -> list[tuple[str, ...]]:
         """Valid IOB2 tags for every word of every sentence (long sentences go through in windows)."""
+        return [tags for tags, _ in self.predict_scored(model_dir, sentences)]
+
+    def predict_scored(self, model_dir: Path, sentences: list[Sentence]) -> list[WordScores]:
+        """The tags of :meth:`predict`, each word's with the softmax probability of the label the model chose at
+        the word's first piece (the piece the word is trained and tagged at)."""
         import torch
         from transformers import AutoModelForTokenClassification, AutoTokenizer
 
@@ -254,17 +259,21 @@ class TokenClassificationTrainer(Trainer):
         id2label = {int(k): v for k, v in model.config.id2label.items()}
         windows = encode(sentences, tokenizer, None, max_length)
         predicted: list[list[str]] = [["O"] * len(s.tokens) for s in sentences]
+        probabilities: list[list[float]] = [[0.0] * len(s.tokens) for s in sentences]
         order = sorted(range(len(windows)), key=lambda i: len(windows[i].input_ids))
         with torch.inference_mode():
             for start in range(0, len(order), batch_size):
                 batch = [windows[i] for i in order[start:start + batch_size]]
                 input_ids, attention, _ = (t.to(device) for t in collate(batch, tokenizer.pad_token_id))
-                best = model(input_ids=input_ids, attention_mask=attention).logits.argmax(-1).cpu()
+                logits = model(input_ids=input_ids, attention_mask=attention).logits
+                probability, best = (t.cpu() for t in logits.softmax(-1).max(-1))
                 for row, window in enumerate(batch):
                     for offset, position in enumerate(window.word_starts):
-                        predicted[window.sentence][window.first_word + offset] = id2label[int(best[row, position])]
+                        word = window.first_word + offset
+                        predicted[window.sentence][word] = id2label[int(best[row, position])]
+                        probabilities[window.sentence][word] = round(float(probability[row, position]), 4)
         # a model can emit an I-X that continues nothing; the conlleval rule makes it B-X, which scores the same
-        return [tuple(repair_iob2(tags)[0]) for tags in predicted]
+        return [(tuple(repair_iob2(tags)[0]), tuple(scores)) for tags, scores in zip(predicted, probabilities)]
 
 
 def subword_expander(model_dir: Path):

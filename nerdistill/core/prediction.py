@@ -1,0 +1,45 @@
+"""A trained model's tags put on sentences, with a score per entity where the trainer gives probabilities.
+
+An entity's score is the mean of its words' probabilities (each word's, the probability the model gave the
+tag it chose there), as the ``average`` aggregation of Hugging Face's token-classification pipeline scores
+an entity: a reader who knows that pipeline reads the figure the same way. The scores sit in the sentence's
+``meta.span_scores``, one per entity in the order of ``spans``, so the JSONL file stays a sentence file any
+reader of the format takes.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Literal
+
+from nerdistill.core.articles import article_sentences, read_articles
+from nerdistill.core.conll import looks_like_conll
+from nerdistill.core.formats import read_sentences
+from nerdistill.core.sentence import Sentence
+from nerdistill.core.tags import tags_to_spans
+
+InputFormat = Literal["conll", "jsonl", "text"]
+
+
+def sentences_to_tag(path: Path, input_format: InputFormat | None = None) -> list[Sentence]:
+    """The sentences of a CoNLL or JSONL file, or of raw text split as ``nerdistill data sentences`` splits it.
+    Unless named, the format is the file's: a folder is raw text, and so is a ``.txt`` file unless it reads
+    as CoNLL (CoNLL-2003's own ``train.txt``, ``test.txt``: see :func:`~nerdistill.core.conll.looks_like_conll`)."""
+    if input_format is None:
+        raw = path.is_dir() or (path.suffix.lower() == ".txt" and not looks_like_conll(path))
+        input_format = "text" if raw else None
+    if input_format == "text":
+        return article_sentences(read_articles(path), source=path.stem)
+    return read_sentences(path, input_format)
+
+
+def tagged(sentence: Sentence, tags: Sequence[str], word_scores: Sequence[float] | None = None) -> Sentence:
+    """``sentence`` with the predicted ``tags`` and, given the words' probabilities, each entity's score (scores
+    an earlier prediction left in its meta go: they belong to other tags)."""
+    meta = {key: value for key, value in sentence.meta.items() if key != "span_scores"}
+    if word_scores is not None:
+        meta["span_scores"] = [round(statistics.fmean(word_scores[span.start:span.end]), 4)
+                               for span in tags_to_spans(tags)]
+    return sentence.model_copy(update={"tags": tuple(tags), "meta": meta})

@@ -1,0 +1,61 @@
+"""What `nerdistill predict` reads, and the tags it puts on sentences with each entity's score."""
+
+import pytest
+
+from nerdistill.core.conll import looks_like_conll
+from nerdistill.core.errors import NerdistillError
+from nerdistill.core.formats import read_sentences
+from nerdistill.core.prediction import sentences_to_tag, tagged
+from nerdistill.core.sentence import Sentence
+from nerdistill.core.trainer import Trainer
+
+SENTENCE = Sentence(id="s1", tokens=("Peter", "Blackburn", "flew", "to", "Paris"), meta={"category": "news"})
+TAGS = ("B-PER", "I-PER", "O", "O", "B-LOC")
+
+
+def test_an_entity_scores_the_mean_of_its_words_probabilities():
+    result = tagged(SENTENCE, TAGS, (0.9, 0.5, 0.99, 0.98, 0.61))
+    assert [s.text for s in result.spans] == ["Peter Blackburn", "Paris"]
+    assert result.meta == {"category": "news", "span_scores": [0.7, 0.61]}
+
+
+def test_without_scores_the_tags_alone_and_no_stale_scores():
+    earlier = tagged(SENTENCE, TAGS, (0.9, 0.5, 0.99, 0.98, 0.61))
+    again = tagged(earlier, ("O", "O", "O", "O", "B-LOC"))
+    assert again.tags == ("O", "O", "O", "O", "B-LOC") and again.meta == {"category": "news"}
+
+
+def test_a_sentence_without_entities_has_an_empty_score_list():
+    assert tagged(SENTENCE, ("O",) * 5, (0.9,) * 5).meta["span_scores"] == []
+
+
+def test_a_trainer_without_probabilities_says_so():
+    with pytest.raises(NerdistillError, match="'plain' trainer gives no scores"):
+        Trainer("plain").predict_scored(SENTENCE, [SENTENCE])
+
+
+def test_a_conll_file_named_txt_is_read_as_conll_and_prose_as_text(fixtures, tmp_path):
+    conll = tmp_path / "test.txt"  # CoNLL-2003's own name for its test split
+    conll.write_text((fixtures / "mini.conll").read_text())
+    expected = read_sentences(fixtures / "mini.conll")
+    assert [(s.tokens, s.tags) for s in sentences_to_tag(conll)] == [(s.tokens, s.tags) for s in expected]
+    prose = tmp_path / "notes.txt"
+    prose.write_text("Peter Blackburn flew to Paris on Monday. He met officials of the European Commission.\n")
+    assert [len(s.tokens) for s in sentences_to_tag(prose)] == [8, 8]
+    assert [s.tags for s in sentences_to_tag(prose)] == [None, None]
+
+
+@pytest.mark.parametrize("first_line, conll", [
+    ("-DOCSTART- -X- -X- O", True), ("EU NNP B-NP B-ORG", True), ("rejects\tO", True),
+    ("The Commission met on Monday .", False), ("I saw O", True), ("A B-52 bomber", False), ("", False),
+])
+def test_what_reads_as_conll(tmp_path, first_line, conll):
+    path = tmp_path / "input.txt"
+    path.write_text(f"\n{first_line}\nmore\n")
+    assert looks_like_conll(path) is conll
+
+
+def test_a_named_input_format_wins_over_the_guess(fixtures, tmp_path):
+    words = tmp_path / "words.txt"  # one word a line: unlabelled CoNLL, which no first line can tell
+    words.write_text("Peter\nBlackburn\n\nParis\n")
+    assert [s.tokens for s in sentences_to_tag(words, "conll")] == [("Peter", "Blackburn"), ("Paris",)]
