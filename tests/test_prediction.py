@@ -5,7 +5,7 @@ import pytest
 from nerdistill.core.conll import looks_like_conll
 from nerdistill.core.errors import NerdistillError
 from nerdistill.core.formats import read_sentences
-from nerdistill.core.prediction import sentences_to_tag, tagged
+from nerdistill.core.prediction import scores_by_threshold, sentences_to_tag, tagged, without_low_scores
 from nerdistill.core.sentence import Sentence
 from nerdistill.core.trainer import Trainer
 
@@ -23,6 +23,22 @@ def test_without_scores_the_tags_alone_and_no_stale_scores():
     earlier = tagged(SENTENCE, TAGS, (0.9, 0.5, 0.99, 0.98, 0.61))
     again = tagged(earlier, ("O", "O", "O", "O", "B-LOC"))
     assert again.tags == ("O", "O", "O", "O", "B-LOC") and again.meta == {"category": "news"}
+
+
+def test_a_threshold_leaves_out_the_entities_scoring_under_it():
+    scores = (0.9, 0.5, 0.99, 0.98, 0.61)
+    assert without_low_scores(TAGS, scores, 0.65) == ("B-PER", "I-PER", "O", "O", "O")
+    assert without_low_scores(TAGS, scores, 0.61) == TAGS  # at the threshold: kept
+    kept = tagged(SENTENCE, TAGS, scores, min_score=0.65)
+    assert [s.text for s in kept.spans] == ["Peter Blackburn"] and kept.meta["span_scores"] == [0.7]
+
+
+def test_scores_by_threshold_trade_recall_for_precision():
+    gold = [SENTENCE.model_copy(update={"tags": TAGS})]
+    wrong_paris = ("B-PER", "I-PER", "O", "O", "B-ORG")
+    rows = scores_by_threshold(gold, [(wrong_paris, (0.9, 0.5, 0.99, 0.98, 0.61))], [0.0, 0.65, 0.8])
+    assert [(r["threshold"], r["entities"], r["precision"], r["recall"]) for r in rows] == [
+        (0.0, 2, 0.5, 0.5), (0.65, 1, 1.0, 0.5), (0.8, 0, 0.0, 0.0)]
 
 
 def test_a_sentence_without_entities_has_an_empty_score_list():

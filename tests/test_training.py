@@ -188,8 +188,24 @@ def test_train_predict_and_evaluate_through_the_cli(tiny_bert, fixtures, tmp_pat
         assert len(scores) == len(sentence.spans) and all(0 < score <= 1 for score in scores)
     refused = run_cli("predict", model, text, "-o", tmp_path / "scored.conll", "--scores")
     assert refused.exit_code == 2 and "--scores" in refused.output and "JSONL" in refused.output
+    assert run_cli("predict", model, fixtures / "mini.conll", "-o", tmp_path / "all.jsonl", "--scores").exit_code == 0
+    every = [s.meta["span_scores"] for s in read_sentences(tmp_path / "all.jsonl")]
+    middle = sorted(x for scores in every for x in scores)[len(sum(every, [])) // 2]
+    assert run_cli("predict", model, fixtures / "mini.conll", "-o", tmp_path / "sure.jsonl",
+                   "--min-score", str(middle)).exit_code == 0
+    sure = [s.meta["span_scores"] for s in read_sentences(tmp_path / "sure.jsonl")]
+    assert sure == [[x for x in scores if x >= middle] for scores in every] and sum(sure, []) != sum(every, [])
     scores = json.loads(run_cli("evaluate", "model", model, fixtures / "mini.conll", "--json").output)
     assert scores["word"]["micro"]["support"] == 6 and scores["subword"]["micro"]["support"] >= 6
+    by_score = json.loads(run_cli("evaluate", "model", model, fixtures / "mini.conll", "--by-score", "1,0",
+                                  "--json").output)
+    assert by_score["word"] == scores["word"] and [r["threshold"] for r in by_score["by_score"]] == [0, 1]
+    everything, nothing = by_score["by_score"]
+    assert (everything["f1"], nothing["entities"]) == (scores["word"]["micro"]["f1"], 0) and everything["entities"]
+    shown = run_cli("evaluate", "model", model, fixtures / "mini.conll", "--by-score", "0.5").output
+    assert "Without the entities scoring under T" in shown and "entities  precision" in shown
+    bad = run_cli("evaluate", "model", model, fixtures / "mini.conll", "--by-score", "2")
+    assert bad.exit_code == 2 and "--by-score" in bad.output
 
 
 @pytest.mark.parametrize("body, message", [

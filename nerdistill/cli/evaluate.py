@@ -7,11 +7,11 @@ from pathlib import Path
 
 import click
 
+from nerdistill.cli.options import threshold_list, threshold_table
 from nerdistill.core.confidence import scores_by_confidence
 from nerdistill.core.entity_errors import entity_errors, format_entity_errors
 from nerdistill.core.evaluation import format_report, pair_sentences, score_tags
 from nerdistill.core.formats import read_sentences
-from nerdistill.core.tables import format_table
 
 existing = click.Path(exists=True, dir_okay=False, path_type=Path)
 
@@ -29,7 +29,7 @@ def evaluate() -> None:
 @click.option("--strict", is_flag=True, help="Strict IOB2 entity matching instead of conlleval's.")
 @click.option("--errors", is_flag=True,
               help="Also what went wrong: type confusions, spurious and missed entities, frequent spurious strings.")
-@click.option("--by-confidence", "thresholds", metavar="T,T,...", callback=lambda _, __, v: _thresholds(v),
+@click.option("--by-confidence", "thresholds", metavar="T,T,...", callback=threshold_list,
               help="Also the scores of the sentences whose every entity the LLM gave at least T, e.g. 0.5,0.9 "
                    "(answers asked with logprobs = true).")
 @click.option("--json", "as_json", is_flag=True)
@@ -60,20 +60,4 @@ def annotations(predicted: Path, gold: Path, matched_only: bool, strict: bool, e
         click.echo("\n" + format_entity_errors(report["errors"]))
     if thresholds:
         click.echo("\nThe sentences whose every entity has at least the confidence T (scored on those alone):\n"
-                   + format_table(["T", "sentences", "precision", "recall", "f1"],
-                                  [(f"{r['threshold']:g}", r["sentences"],
-                                    *(f"{r[name]:.3f}" for name in ("precision", "recall", "f1")))
-                                   for r in report["by_confidence"]]))
-
-
-def _thresholds(value: str | None) -> list[float] | None:
-    if value is None:
-        return None
-    try:
-        thresholds = sorted(float(t) for t in value.split(","))
-    except ValueError:
-        thresholds = []
-    if not thresholds or not all(0 <= t <= 1 for t in thresholds):
-        raise click.BadParameter(f"{value!r}: give thresholds between 0 and 1, e.g. 0.5,0.9",
-                                 param_hint="--by-confidence")
-    return thresholds
+                   + threshold_table(report["by_confidence"], "sentences"))

@@ -9,9 +9,10 @@ from typing import get_args
 
 import click
 
+from nerdistill.cli.options import threshold_list, threshold_table
 from nerdistill.core.config import TrainConfig, errors_in, load_config, validate_options
 from nerdistill.core.formats import format_of, read_sentences, write_sentences
-from nerdistill.core.prediction import InputFormat, sentences_to_tag, tagged
+from nerdistill.core.prediction import InputFormat, scores_by_threshold, sentences_to_tag, tagged
 from nerdistill.core.registry import registry
 from nerdistill.core.trainer import read_model_card
 from nerdistill.core.training import evaluate_model, scores_text, train_and_evaluate
@@ -61,9 +62,13 @@ def train(config_file: Path) -> None:
 @click.option("--scores", is_flag=True,
               help="Give each entity a score, the mean probability the model gave its words' tags: in each "
                    "sentence's meta.span_scores, in the order of its spans (JSONL output only).")
+@click.option("--min-score", type=click.FloatRange(0, 1),
+              help="Leave out the entities scoring under this (see --scores): precision for recall; "
+                   "`nerdistill evaluate model --by-score` measures the trade.")
 @click.option("--input-format", type=click.Choice(get_args(InputFormat)),
               help="How to read INPUT. Default: by its name and, for a .txt file, its first line.")
-def predict(model_dir: Path, input_file: Path, output: Path, scores: bool, input_format: InputFormat | None) -> None:
+def predict(model_dir: Path, input_file: Path, output: Path, scores: bool, min_score: float | None,
+            input_format: InputFormat | None) -> None:
     """Tag the sentences of INPUT with a trained MODEL folder (offline; every word gets a tag). INPUT is a
     CoNLL or JSONL sentence file, or raw text (a .txt file or a folder of them), split into sentences and
     words as `nerdistill data sentences` splits it; a .txt file whose first line reads as CoNLL (CoNLL-2003's
@@ -73,8 +78,9 @@ def predict(model_dir: Path, input_file: Path, output: Path, scores: bool, input
                                  param_hint="--scores")
     sentences = sentences_to_tag(input_file, input_format)
     trainer = trainer_for(model_dir)
-    if scores:
-        results = [tagged(s, *scored) for s, scored in zip(sentences, trainer.predict_scored(model_dir, sentences))]
+    if scores or min_score is not None:
+        results = [tagged(s, *scored, min_score=min_score)
+                   for s, scored in zip(sentences, trainer.predict_scored(model_dir, sentences))]
     else:
         results = [tagged(s, tags) for s, tags in zip(sentences, trainer.predict(model_dir, sentences))]
     write_sentences(results, output)
@@ -86,8 +92,24 @@ def predict(model_dir: Path, input_file: Path, output: Path, scores: bool, input
 @click.argument("gold", type=existing)
 @click.option("--subword/--no-subword", default=True, show_default=True,
               help="Also give the paper's subword-level scores.")
+@click.option("--by-score", "thresholds", metavar="T,T,...", callback=threshold_list,
+              help="Also the scores with the entities scoring under T left out (`predict --min-score T`), "
+                   "e.g. 0.5,0.9.")
 @click.option("--json", "as_json", is_flag=True)
-def evaluate_model_command(model_dir: Path, gold: Path, subword: bool, as_json: bool) -> None:
+def evaluate_model_command(model_dir: Path, gold: Path, subword: bool, thresholds: list[float] | None,
+                           as_json: bool) -> None:
     """Score a trained MODEL on GOLD: word level (standard) and, beside it, the paper's subword level."""
-    scores = evaluate_model(trainer_for(model_dir), model_dir, read_sentences(gold), subword=subword)
-    click.echo(json.dumps(scores, indent=2) if as_json else scores_text(scores))
+    trainer = trainer_for(model_dir)
+    labelled = [s for s in read_sentences(gold) if s.is_labelled]
+    scored = trainer.predict_scored(model_dir, labelled) if thresholds and labelled else None
+    scores = evaluate_model(trainer, model_dir, labelled, subword=subword,
+                            predicted=[tags for tags, _ in scored] if scored else None)
+    if thresholds:
+        scores["by_score"] = scores_by_threshold(labelled, scored, thresholds)
+    if as_json:
+        click.echo(json.dumps(scores, indent=2))
+        return
+    click.echo(scores_text(scores))
+    if thresholds:
+        click.echo("\nWithout the entities scoring under T (word level, all sentences):\n"
+                   + threshold_table(scores["by_score"], "entities"))

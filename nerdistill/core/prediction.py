@@ -4,7 +4,8 @@ An entity's score is the mean of its words' probabilities (each word's, the prob
 tag it chose there), as the ``average`` aggregation of Hugging Face's token-classification pipeline scores
 an entity: a reader who knows that pipeline reads the figure the same way. The scores sit in the sentence's
 ``meta.span_scores``, one per entity in the order of ``spans``, so the JSONL file stays a sentence file any
-reader of the format takes.
+reader of the format takes. A threshold on them trades recall for precision: ``nerdistill evaluate model
+--by-score`` measures the trade on gold, ``nerdistill predict --min-score`` makes it.
 """
 
 from __future__ import annotations
@@ -12,13 +13,16 @@ from __future__ import annotations
 import statistics
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from nerdistill.core.articles import article_sentences, read_articles
 from nerdistill.core.conll import looks_like_conll
+from nerdistill.core.evaluation import score_tags
 from nerdistill.core.formats import read_sentences
+from nerdistill.core.labels import OUTSIDE
 from nerdistill.core.sentence import Sentence
 from nerdistill.core.tags import tags_to_spans
+from nerdistill.core.trainer import WordScores
 
 InputFormat = Literal["conll", "jsonl", "text"]
 
@@ -35,11 +39,42 @@ def sentences_to_tag(path: Path, input_format: InputFormat | None = None) -> lis
     return read_sentences(path, input_format)
 
 
-def tagged(sentence: Sentence, tags: Sequence[str], word_scores: Sequence[float] | None = None) -> Sentence:
-    """``sentence`` with the predicted ``tags`` and, given the words' probabilities, each entity's score (scores
-    an earlier prediction left in its meta go: they belong to other tags)."""
+def tagged(sentence: Sentence, tags: Sequence[str], word_scores: Sequence[float] | None = None, *,
+           min_score: float | None = None) -> Sentence:
+    """``sentence`` with the predicted ``tags`` and, given the words' probabilities, each entity's score, less the
+    entities scoring under ``min_score`` (scores an earlier prediction left in its meta go: they belong to other
+    tags)."""
     meta = {key: value for key, value in sentence.meta.items() if key != "span_scores"}
     if word_scores is not None:
-        meta["span_scores"] = [round(statistics.fmean(word_scores[span.start:span.end]), 4)
-                               for span in tags_to_spans(tags)]
+        if min_score is not None:
+            tags = without_low_scores(tags, word_scores, min_score)
+        meta["span_scores"] = span_scores(tags, word_scores)
     return sentence.model_copy(update={"tags": tuple(tags), "meta": meta})
+
+
+def span_scores(tags: Sequence[str], word_scores: Sequence[float]) -> list[float]:
+    """Each entity's score, in the order of its spans."""
+    return [round(statistics.fmean(word_scores[span.start:span.end]), 4) for span in tags_to_spans(tags)]
+
+
+def without_low_scores(tags: Sequence[str], word_scores: Sequence[float], threshold: float) -> tuple[str, ...]:
+    """``tags`` with every entity scoring under ``threshold`` made ``O``."""
+    kept = list(tags)
+    for span, score in zip(tags_to_spans(tags), span_scores(tags, word_scores)):
+        if score < threshold:
+            kept[span.start:span.end] = [OUTSIDE] * len(span)
+    return tuple(kept)
+
+
+def scores_by_threshold(gold: list[Sentence], scored: list[WordScores], thresholds: list[float],
+                        mode: str = "conlleval") -> list[dict[str, Any]]:
+    """For each threshold, the micro scores on all of ``gold`` of the predictions less the entities scoring
+    under it (what ``nerdistill predict --min-score`` would write): how much precision a threshold buys, and
+    what recall it costs."""
+    rows = []
+    for threshold in thresholds:
+        kept = [without_low_scores(tags, scores, threshold) for tags, scores in scored]
+        micro = score_tags([g.tags for g in gold], kept, mode=mode)["micro"]
+        rows.append({"threshold": threshold, "entities": sum(len(tags_to_spans(tags)) for tags in kept),
+                     **{name: micro[name] for name in ("precision", "recall", "f1")}})
+    return rows

@@ -46,8 +46,10 @@ def train_and_evaluate(*, trainer: Trainer, schedule: NamedSchedule, distilled: 
 
 
 def evaluate_model(trainer: Trainer, model_dir: Path, gold: list[Sentence], *, subword: bool = True,
-                   cache_dir: Path | None = None) -> dict[str, Any]:
-    """Scores of a saved model on gold sentences; cached in ``cache_dir`` against the model's fingerprint."""
+                   cache_dir: Path | None = None, predicted: list[tuple[str, ...]] | None = None) -> dict[str, Any]:
+    """Scores of a saved model on gold sentences; cached in ``cache_dir`` against the model's fingerprint.
+    ``predicted``: the model's tags for the labelled ones, where the caller has them already (from
+    ``predict_scored``), so that they are not predicted twice."""
     labelled = [s for s in gold if s.is_labelled]
     if not labelled:
         raise NerdistillError("the gold sentences carry no tags to score against")
@@ -58,7 +60,7 @@ def evaluate_model(trainer: Trainer, model_dir: Path, gold: list[Sentence], *, s
         cached = read_json(cache)
         if cached.get("key") == key:
             return cached["scores"]
-    predicted = trainer.predict(model_dir, labelled)
+    predicted = predicted if predicted is not None else trainer.predict(model_dir, labelled)
     expander = trainer.subword_expander(model_dir) if subword else None
     scores = evaluate_predictions(labelled, predicted, expander=expander)
     if cache is not None:
