@@ -6,16 +6,21 @@
     results = nerdistill.run(config)            # or nerdistill.run("examples/quickstart.toml")
     results.aggregates                          # F1 mean and sd per group and decay
     nerdistill.read_results("runs/quickstart")  # the same, from a run folder
+    nerdistill.tag("runs/quickstart/models/simple_mix/no-decay/seed-0/model", ["Peter flew to Paris."])
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from nerdistill.core.config import errors_in, load_config
 from nerdistill.core.run_config import RunConfig
+
+if TYPE_CHECKING:
+    from nerdistill.core.sentence import Sentence
 
 
 @dataclass(frozen=True)
@@ -70,3 +75,23 @@ def read_results(run_dir: str | Path) -> dict[str, Any]:
     from nerdistill.core.report import collect
 
     return collect(Path(run_dir))
+
+
+def tag(model_dir: str | Path, texts: Sequence[str | Sentence], *, scores: bool = False,
+        min_score: float | None = None) -> list[Sentence]:
+    """Tag texts with a trained model folder, as ``nerdistill predict`` does: each string is split into
+    sentences and words as ``nerdistill data sentences`` splits raw text (its sentences' ``document`` says
+    which string they came from), a :class:`~nerdistill.core.sentence.Sentence` is tagged as it is. With
+    ``scores``, each sentence's ``meta["span_scores"]`` scores its ``spans``; ``min_score`` leaves out the
+    entities scoring under it."""
+    from nerdistill.core.articles import Article, article_sentences
+    from nerdistill.core.prediction import predict_sentences
+    from nerdistill.core.sentence import Sentence
+
+    sentences: list[Sentence] = []
+    for index, text in enumerate(texts):
+        if isinstance(text, Sentence):
+            sentences.append(text)
+        else:
+            sentences += article_sentences([Article(id=f"text-{index}", text=text)], source="tag")
+    return predict_sentences(Path(model_dir), sentences, scores=scores, min_score=min_score)

@@ -4,6 +4,7 @@ import json
 
 import pytest
 
+import nerdistill
 from nerdistill.core.evaluation import score_tags
 from nerdistill.core.formats import read_sentences
 from nerdistill.core.labels import CONLL2003
@@ -195,6 +196,10 @@ def test_train_predict_and_evaluate_through_the_cli(tiny_bert, fixtures, tmp_pat
                    "--min-score", str(middle)).exit_code == 0
     sure = [s.meta["span_scores"] for s in read_sentences(tmp_path / "sure.jsonl")]
     assert sure == [[x for x in scores if x >= middle] for scores in every] and sum(sure, []) != sum(every, [])
+    from_api = nerdistill.tag(model, [text.read_text(), read_sentences(fixtures / "mini.conll")[0]], scores=True)
+    assert [(s.document, len(s.meta["span_scores"]) == len(s.spans)) for s in from_api] == [
+        ("text-0", True), ("text-0", True), ("fixtures/mini:doc1", True)]
+    assert [s.tags for s in from_api[:2]] == [s.tags for s in read_sentences(tmp_path / "scored.jsonl")]
     scores = json.loads(run_cli("evaluate", "model", model, fixtures / "mini.conll", "--json").output)
     assert scores["word"]["micro"]["support"] == 6 and scores["subword"]["micro"]["support"] >= 6
     by_score = json.loads(run_cli("evaluate", "model", model, fixtures / "mini.conll", "--by-score", "1,0",

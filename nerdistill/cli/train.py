@@ -12,9 +12,9 @@ import click
 from nerdistill.cli.options import threshold_list, threshold_table
 from nerdistill.core.config import TrainConfig, errors_in, load_config, validate_options
 from nerdistill.core.formats import format_of, read_sentences, write_sentences
-from nerdistill.core.prediction import InputFormat, scores_by_threshold, sentences_to_tag, tagged
+from nerdistill.core.prediction import (InputFormat, model_trainer, predict_sentences, scores_by_threshold,
+                                       sentences_to_tag)
 from nerdistill.core.registry import registry
-from nerdistill.core.trainer import read_model_card
 from nerdistill.core.training import evaluate_model, scores_text, train_and_evaluate
 from nerdistill.schedules.spec import make_schedule
 
@@ -24,11 +24,6 @@ existing = click.Path(exists=True, path_type=Path)
 def make_trainer(name: str, options: dict, where: str = "training"):
     trainer_class = registry("trainers").get(name, option=f"{where}.trainer")
     return trainer_class(name, validate_options(trainer_class.options_model, options, where))
-
-
-def trainer_for(model_dir: Path):
-    card = read_model_card(model_dir)
-    return registry("trainers").get(card["trainer"])(card["trainer"], {**card["options"], "progress": False})
 
 
 @click.command()
@@ -77,12 +72,7 @@ def predict(model_dir: Path, input_file: Path, output: Path, scores: bool, min_s
         raise click.BadParameter("scores go in each sentence's meta, which only JSONL carries: write a .jsonl file",
                                  param_hint="--scores")
     sentences = sentences_to_tag(input_file, input_format)
-    trainer = trainer_for(model_dir)
-    if scores or min_score is not None:
-        results = [tagged(s, *scored, min_score=min_score)
-                   for s, scored in zip(sentences, trainer.predict_scored(model_dir, sentences))]
-    else:
-        results = [tagged(s, tags) for s, tags in zip(sentences, trainer.predict(model_dir, sentences))]
+    results = predict_sentences(model_dir, sentences, scores=scores, min_score=min_score)
     write_sentences(results, output)
     click.echo(f"tagged {len(results)} sentences into {output}", err=True)
 
@@ -99,7 +89,7 @@ def predict(model_dir: Path, input_file: Path, output: Path, scores: bool, min_s
 def evaluate_model_command(model_dir: Path, gold: Path, subword: bool, thresholds: list[float] | None,
                            as_json: bool) -> None:
     """Score a trained MODEL on GOLD: word level (standard) and, beside it, the paper's subword level."""
-    trainer = trainer_for(model_dir)
+    trainer = model_trainer(model_dir)
     labelled = [s for s in read_sentences(gold) if s.is_labelled]
     scored = trainer.predict_scored(model_dir, labelled) if thresholds and labelled else None
     scores = evaluate_model(trainer, model_dir, labelled, subword=subword,

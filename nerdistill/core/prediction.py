@@ -20,9 +20,10 @@ from nerdistill.core.conll import looks_like_conll
 from nerdistill.core.evaluation import score_tags
 from nerdistill.core.formats import read_sentences
 from nerdistill.core.labels import OUTSIDE
+from nerdistill.core.registry import registry
 from nerdistill.core.sentence import Sentence
 from nerdistill.core.tags import tags_to_spans
-from nerdistill.core.trainer import WordScores
+from nerdistill.core.trainer import Trainer, WordScores, read_model_card
 
 InputFormat = Literal["conll", "jsonl", "text"]
 
@@ -37,6 +38,22 @@ def sentences_to_tag(path: Path, input_format: InputFormat | None = None) -> lis
     if input_format == "text":
         return article_sentences(read_articles(path), source=path.stem)
     return read_sentences(path, input_format)
+
+
+def model_trainer(model_dir: Path) -> Trainer:
+    """The trainer that made a saved model (its card names it), able to load it and predict with it."""
+    card = read_model_card(model_dir)
+    return registry("trainers").get(card["trainer"])(card["trainer"], {**card["options"], "progress": False})
+
+
+def predict_sentences(model_dir: Path, sentences: list[Sentence], *, scores: bool = False,
+                      min_score: float | None = None) -> list[Sentence]:
+    """``sentences`` tagged by a saved model; with ``scores`` or a ``min_score``, scored as :func:`tagged` says."""
+    trainer = model_trainer(model_dir)
+    if scores or min_score is not None:
+        return [tagged(s, *scored, min_score=min_score)
+                for s, scored in zip(sentences, trainer.predict_scored(model_dir, sentences))]
+    return [tagged(s, tags) for s, tags in zip(sentences, trainer.predict(model_dir, sentences))]
 
 
 def tagged(sentence: Sentence, tags: Sequence[str], word_scores: Sequence[float] | None = None, *,
