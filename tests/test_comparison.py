@@ -117,3 +117,33 @@ def test_runs_sharing_no_seed_differ_by_their_means(two_teachers, tmp_path, run_
     write_model(other, "E", "simple_mix", 7, 0.85)
     text = run_cli("compare", strong, other).output
     assert table_row(text, "Word level", "E").endswith("| 0.810 ± 0.014 (n=2) | 0.850 (n=1) | +0.040 |")
+
+
+def test_a_group_named_differently_in_another_run_is_matched_by_name(two_teachers, run_cli):
+    strong, weak = two_teachers
+    for seed, f1 in enumerate([0.66, 0.70]):
+        write_model(strong, "B", "pure_distilled", seed, f1)
+        write_model(weak, "B-agreed", "pure_distilled", seed, f1 - 0.05)
+    text = run_cli("compare", strong, weak, "--same-group", "B-agreed=B").output
+    assert table_row(text, "Word level", "B = B-agreed").endswith(
+        "| 0.680 ± 0.028 (n=2) | 0.630 ± 0.028 (n=2) | -0.050 ± 0.000 (higher on 0 of 2) |")
+    apart = run_cli("compare", strong, weak).output
+    assert "| B | pure_distilled" in apart and "| B-agreed | pure_distilled" in apart
+
+
+@pytest.mark.parametrize("value, message", [
+    ("B-agreed", "give two group names"), ("B=B", "give two group names"),
+    ("C-x=C", "no run has a trained group 'C-x'"),
+])
+def test_same_group_errors_name_the_option(two_teachers, run_cli, value, message):
+    write_model(two_teachers[1], "B-agreed", "pure_distilled", 0, 0.6)
+    result = run_cli("compare", *two_teachers, "--same-group", value)
+    assert result.exit_code != 0 and message in result.output and "--same-group" in result.output
+
+
+def test_a_run_with_both_groups_matched_as_one_is_refused(two_teachers, run_cli):
+    strong, weak = two_teachers
+    write_model(weak, "A-again", "pure_original", 0, 0.7)
+    write_model(weak, "A", "pure_original", 0, 0.7)
+    result = run_cli("compare", strong, weak, "--same-group", "A-again=A")
+    assert result.exit_code == 1 and "both groups matched as A" in result.output and str(weak) in result.output

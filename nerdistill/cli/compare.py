@@ -11,6 +11,14 @@ from nerdistill.core.comparison import SECTIONS, compare, comparison_markdown, p
 from nerdistill.core.files import atomic_write
 
 
+def _group_pairs(_context: click.Context, _parameter: click.Parameter, values: tuple[str, ...]) -> dict[str, str]:
+    pairs = [value.partition("=") for value in values]
+    for value, (group, sep, other) in zip(values, pairs):
+        if not (group and sep and other) or group == other:
+            raise click.BadParameter(f"{value!r}: give two group names, GROUP=OTHER", param_hint="--same-group")
+    return {group: other for group, _, other in pairs}
+
+
 @click.command(name="compare")
 @click.argument("run_dirs", metavar="RUN_DIR...", nargs=-1, required=True,
                 type=click.Path(exists=True, file_okay=False, path_type=Path))
@@ -23,12 +31,15 @@ from nerdistill.core.files import atomic_write
               help="Also write the Markdown to this file.")
 @click.option("--plot", type=click.Path(dir_okay=False, path_type=Path),
               help="Also draw each group's F1 as bars, a colour a run, into this PNG file.")
+@click.option("--same-group", "same_groups", metavar="GROUP=OTHER", multiple=True, callback=_group_pairs,
+              help="Match GROUP's models with group OTHER's (the same experiment under another name, e.g. "
+                   "B-agreed=B); repeatable.")
 def compare_command(run_dirs: tuple[Path, ...], title: str, paper: bool, only: str | None, as_json: bool,
-                    output: Path | None, plot: Path | None) -> None:
+                    output: Path | None, plot: Path | None, same_groups: dict[str, str]) -> None:
     """Set the runs in RUN_DIR... side by side: annotation quality per run and source, and each group's F1
     (word and subword level, mean ± sd over seeds) with one column a run; for two runs, the difference.
     Say, the same sweep under two teachers. Nothing is trained or scored: it reads the run folders."""
-    compared = compare(list(run_dirs))
+    compared = compare(list(run_dirs), same_groups)
     text = comparison_markdown(compared, title, paper=paper, sections=(only,) if only else SECTIONS)
     if output is not None:
         with atomic_write(output) as stream:

@@ -3,8 +3,9 @@
 A reproduction asks questions across runs (does the schedule that wins under a GPT-4-quality teacher
 win under a 1.5B one too?). Each run's own report answers within the run; this table reads several run
 folders and sets their figures next to each other, so a comparison is regenerated from the runs rather
-than copied from reports by hand. Models are matched by group, schedule and decay; annotation quality is
-listed per run and source. With two runs, a column gives the difference (second - first): at the word level
+than copied from reports by hand. Models are matched by group, schedule and decay (a group another run
+names differently, say for another distilled set, can be matched by name); annotation quality is listed per
+run and source. With two runs, a column gives the difference (second - first): at the word level
 seed by seed over the seeds both runs trained (mean ± sd, and on how many seeds the second is higher), at
 the subword level the difference of the means.
 """
@@ -21,8 +22,11 @@ from nerdistill.core.report import (QUALITY_HEADERS, collect, decay_label, f1_ce
                                     quality_row, save_figure)
 
 
-def compare(run_dirs: list[Path]) -> dict[str, Any]:
-    """Each run's aggregates and annotation quality, under the run folder's name."""
+def compare(run_dirs: list[Path], same_groups: dict[str, str] | None = None) -> dict[str, Any]:
+    """Each run's aggregates and annotation quality, under the run folder's name. ``same_groups`` maps a group
+    name to another run's name for the same experiment (``{"B-agreed": "B"}``): its models are matched with
+    that group's, and the row names both."""
+    same_groups = same_groups or {}
     names = [Path(d).name for d in run_dirs]
     if len(set(names)) != len(names):
         raise NerdistillError(f"two run folders share a name ({', '.join(names)}); the columns would be ambiguous")
@@ -33,12 +37,28 @@ def compare(run_dirs: list[Path]) -> dict[str, Any]:
             raise NerdistillError("not a run folder, or one with nothing to compare yet: no trained model "
                                   "(models/*/*/seed-*/result.json) and no annotation (distilled/*.summary.json)",
                                   path=run_dir)
-        runs[name] = {"aggregates": collected["aggregates"],
+        aggregates = [_renamed(record, same_groups) for record in collected["aggregates"]]
+        keys = [(r["group"], r["schedule"], r["decay"]) for r in aggregates]
+        clashing = sorted({key[0] for key in keys if keys.count(key) > 1})
+        if clashing:
+            raise NerdistillError(f"--same-group: this run has both groups matched as {', '.join(clashing)}",
+                                  path=run_dir)
+        runs[name] = {"aggregates": aggregates,
                       "quality": {source: a["quality"] for source, a in collected["annotation"].items()
                                   if a["quality"]},
                       "test_sets": sorted({(m.get("scored_on") or {}).get("test", "not recorded")
                                            for m in collected["models"]})}
+    unknown = set(same_groups) - {r.get("alias") for entry in runs.values() for r in entry["aggregates"]}
+    if unknown:
+        raise NerdistillError(f"--same-group: no run has a trained group {', '.join(map(repr, sorted(unknown)))}")
     return {"runs": runs}
+
+
+def _renamed(record: dict[str, Any], same_groups: dict[str, str]) -> dict[str, Any]:
+    """An aggregate under the group name it is matched by, its own kept as ``alias``."""
+    if record["group"] not in same_groups:
+        return record
+    return {**record, "group": same_groups[record["group"]], "alias": record["group"]}
 
 
 SECTIONS = ("annotation", "models")
@@ -102,7 +122,8 @@ def _f1_table(runs: dict[str, list[dict[str, Any]]], key: str, paper: bool) -> s
     headers += ["paper F1"] if paper else []
     rows = []
     for (group, schedule, decay), records in by_row.items():
-        row = [group, schedule, decay_label(decay)]
+        aliases = dict.fromkeys(r["alias"] for r in records.values() if "alias" in r)
+        row = [" = ".join([group, *aliases]), schedule, decay_label(decay)]
         row += [_cell(records.get(run), key) for run in runs]
         if pair:
             row.append(_difference(*(records.get(run) for run in pair), key))
