@@ -36,6 +36,9 @@ COMPARISONS = [
      "table3.md", "table3.png"),
     (["reproduction-phase2-local", "reproduction-control-epochs"], ["--only", "models"],
      "Control: group A with 20 and with 10 epochs", "control.md", None),
+    (["reproduction-phase2-local", "reproduction-agreement-local"],
+     ["--only", "models", "--same-group", "B-agreed=B", "--same-group", "D-agreed=D"],
+     "Agreed labels against the chain-of-thought ones", "agreement.md", None),
 ]
 
 
