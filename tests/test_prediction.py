@@ -1,5 +1,7 @@
 """What `nerdistill predict` reads, and the tags it puts on sentences with each entity's score."""
 
+from pathlib import Path
+
 import pytest
 
 from nerdistill.core.conll import looks_like_conll
@@ -47,7 +49,7 @@ def test_a_sentence_without_entities_has_an_empty_score_list():
 
 def test_a_trainer_without_probabilities_says_so():
     with pytest.raises(NerdistillError, match="'plain' trainer gives no scores"):
-        Trainer("plain").predict_scored(SENTENCE, [SENTENCE])
+        Trainer("plain").predict_scored(Path("model"), [SENTENCE])
 
 
 def test_a_conll_file_named_txt_is_read_as_conll_and_prose_as_text(fixtures, tmp_path):

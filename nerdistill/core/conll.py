@@ -53,10 +53,13 @@ def looks_like_conll(path: str | Path) -> bool:
         first = next((line.split() for line in stream if line.strip()), [])
     if first[:1] == [DOCSTART]:
         return True
+    if len(first) < 2:
+        return False
     try:
-        return len(first) > 1 and split_tag(first[-1]) is not None
+        split_tag(first[-1])
     except TagError:
         return False
+    return True
 
 
 def format_conll(sentences: list[Sentence]) -> str:

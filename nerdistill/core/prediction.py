@@ -22,7 +22,7 @@ from nerdistill.core.formats import read_sentences
 from nerdistill.core.labels import OUTSIDE
 from nerdistill.core.registry import registry
 from nerdistill.core.sentence import Sentence
-from nerdistill.core.tags import tags_to_spans
+from nerdistill.core.tags import Span, tags_to_spans
 from nerdistill.core.trainer import Trainer, WordScores, read_model_card
 
 InputFormat = Literal["conll", "jsonl", "text"]
@@ -69,15 +69,20 @@ def tagged(sentence: Sentence, tags: Sequence[str], word_scores: Sequence[float]
     return sentence.model_copy(update={"tags": tuple(tags), "meta": meta})
 
 
+def scored_spans(tags: Sequence[str], word_scores: Sequence[float]) -> list[tuple[Span, float]]:
+    """Each entity with its score, in the order of the spans."""
+    return [(span, round(statistics.fmean(word_scores[span.start:span.end]), 4)) for span in tags_to_spans(tags)]
+
+
 def span_scores(tags: Sequence[str], word_scores: Sequence[float]) -> list[float]:
     """Each entity's score, in the order of its spans."""
-    return [round(statistics.fmean(word_scores[span.start:span.end]), 4) for span in tags_to_spans(tags)]
+    return [score for _, score in scored_spans(tags, word_scores)]
 
 
 def without_low_scores(tags: Sequence[str], word_scores: Sequence[float], threshold: float) -> tuple[str, ...]:
     """``tags`` with every entity scoring under ``threshold`` made ``O``."""
     kept = list(tags)
-    for span, score in zip(tags_to_spans(tags), span_scores(tags, word_scores)):
+    for span, score in scored_spans(tags, word_scores):
         if score < threshold:
             kept[span.start:span.end] = [OUTSIDE] * len(span)
     return tuple(kept)

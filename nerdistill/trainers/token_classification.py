@@ -266,12 +266,12 @@ class TokenClassificationTrainer(Trainer):
                 batch = [windows[i] for i in order[start:start + batch_size]]
                 input_ids, attention, _ = (t.to(device) for t in collate(batch, tokenizer.pad_token_id))
                 logits = model(input_ids=input_ids, attention_mask=attention).logits
-                probability, best = (t.cpu() for t in logits.softmax(-1).max(-1))
+                probability, best = (t.cpu().tolist() for t in logits.softmax(-1).max(-1))  # no per-word tensor op
                 for row, window in enumerate(batch):
                     for offset, position in enumerate(window.word_starts):
                         word = window.first_word + offset
-                        predicted[window.sentence][word] = id2label[int(best[row, position])]
-                        probabilities[window.sentence][word] = round(float(probability[row, position]), 4)
+                        predicted[window.sentence][word] = id2label[best[row][position]]
+                        probabilities[window.sentence][word] = round(probability[row][position], 4)
         # a model can emit an I-X that continues nothing; the conlleval rule makes it B-X, which scores the same
         return [(tuple(repair_iob2(tags)[0]), tuple(scores)) for tags, scores in zip(predicted, probabilities)]
 
