@@ -7,14 +7,21 @@
    of the shipped CoNLL sample (needs `nerdistill models install qwen2.5-coder-1.5b-instruct-q4_k_m`);
    with --logprobs, the same again with the log probabilities recorded (each entity's confidence), and the
    ratio of the two (target: within a few percent).
+4. With --local N --compare-native: the portable llama.cpp build this project installs against a native
+   (-march=native) one of the same version on this machine, where the native one works: each in its own
+   child process (one process can load one libllama), alternated over --rounds, the same N sentences;
+   seconds per sentence, the ratio, and how many answers were the same. Writes
+   benchmarks/results-annotation-portable.json. The native wheel is built once (about 10 minutes).
 
     python benchmarks/annotation.py [--latency 0.2] [--local 10 [--strategy standard] [--logprobs]]
+    python benchmarks/annotation.py --local 30 --strategy standard --compare-native [--rounds 2]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import tempfile
 import time
@@ -70,7 +77,8 @@ def cached_rerun(n: int, folder: Path) -> dict:
     return {"sentences": n, "seconds": seconds, "calls": calls, "cached": summary.cached}
 
 
-def local_model(n: int, folder: Path, strategies: list[str], logprobs: bool = False) -> dict:
+def local_model(n: int, folder: Path, strategies: list[str], logprobs: bool = False,
+                keep_answers: bool = False) -> dict:
     provider = registry("providers").get("local")("local", {"logprobs": logprobs})
     provider.check(offline=True)
     batch = read_sentences(SAMPLE)[:n]
@@ -80,15 +88,63 @@ def local_model(n: int, folder: Path, strategies: list[str], logprobs: bool = Fa
         job = AnnotationJob(provider, strategy, AnnotationStore(folder / f"local-{name}-{logprobs}.sqlite"),
                             progress=False)
         job.run(batch[:1])  # load the model and cache the shared prompt prefix, as a long run would
-        _, summary = job.run(batch[1:])
+        results, summary = job.run(batch[1:])
         per_sentence = summary.seconds / max(summary.called, 1)
         figures[name] = {"seconds_per_sentence": per_sentence, "sentences": summary.called, "failed": summary.failed,
                          "completion_tokens_per_sentence": summary.usage.completion_tokens / max(summary.called, 1)}
+        if keep_answers:
+            figures[name]["answers"] = [outcome.answer for _, outcome in results]
         print(f"local {provider.model}, {name}{', logprobs' * logprobs}: {per_sentence:.2f} s/sentence over "
               f"{summary.called} sentences "
               f"({figures[name]['completion_tokens_per_sentence']:.0f} completion tokens each, "
               f"{summary.failed} failed)", flush=True)
     return figures
+
+
+def portable_against_native(n: int, strategies: list[str], rounds: int, folder: Path) -> dict:
+    """Each build in child processes, alternated so that a drift of the machine's speed hits both alike."""
+    import subprocess
+
+    from nerdistill.providers.llama_runtime import build_wheel, native_variant
+
+    native_site = folder / "native-site"
+    wheel = build_wheel(native_variant(), log=lambda line: print(line, flush=True))
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(native_site),
+                    str(wheel)], check=True)
+    builds = {"portable": {}, "native": {"PYTHONPATH": str(native_site)}}
+    runs: dict[str, list[dict]] = {name: [] for name in builds}
+    for round_number in range(rounds):
+        for name, environment in builds.items():
+            output = folder / f"{name}-{round_number}.json"
+            command = [sys.executable, __file__, "--only-local", "--local", str(n), "--keep-answers", "--json",
+                       str(output), *[f"--strategy={s}" for s in strategies]]
+            print(f"round {round_number + 1}, {name} build:", flush=True)
+            subprocess.run(command, env={**os.environ, **environment}, check=True)
+            runs[name].append(json.loads(output.read_text()))
+    figures: dict = {"sentences": n, "rounds": rounds, "cpu": _cpu_model(), "builds": {}}
+    for name, environment in builds.items():
+        info = subprocess.run([sys.executable, "-c", "import llama_cpp; print(llama_cpp.llama_print_system_info()"
+                               ".decode())"], env={**os.environ, **environment}, capture_output=True, text=True)
+        figures["builds"][name] = info.stdout.strip()
+    for strategy in strategies:
+        per = {name: [run["local"][strategy]["seconds_per_sentence"] for run in runs[name]] for name in builds}
+        means = {name: sum(values) / len(values) for name, values in per.items()}
+        answers = [[run["local"][strategy]["answers"] for run in runs[name]] for name in builds]
+        same = sum(a == b for a, b in zip(answers[0][0], answers[1][0]))
+        figures[strategy] = {"portable_seconds_per_sentence": per["portable"],
+                             "native_seconds_per_sentence": per["native"],
+                             "portable_speed_relative_to_native": means["native"] / means["portable"],
+                             "same_answers": same, "answers": len(answers[0][0])}
+        print(f"{strategy}: portable {means['portable']:.2f} s/sentence, native {means['native']:.2f}: the portable "
+              f"build runs at {means['native'] / means['portable']:.3f} times the native one's speed; "
+              f"{same} of {len(answers[0][0])} answers the same", flush=True)
+    return figures
+
+
+def _cpu_model() -> str:
+    from nerdistill.cli.doctor import cpu_check
+
+    return cpu_check().detail
 
 
 def main() -> None:
@@ -99,14 +155,29 @@ def main() -> None:
     parser.add_argument("--local", type=int, default=0, help="sentences for the local model (0: skip)")
     parser.add_argument("--strategy", action="append", choices=["standard", "cot"], help="default: both")
     parser.add_argument("--logprobs", action="store_true", help="the local model with logprobs too")
+    parser.add_argument("--compare-native", action="store_true",
+                        help="the local model under the portable build against a native one (needs --local)")
+    parser.add_argument("--rounds", type=int, default=2, help="with --compare-native: runs of each build")
+    parser.add_argument("--only-local", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--keep-answers", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     strategies = args.strategy or ["standard", "cot"]
+    if args.compare_native:
+        if not args.local:
+            parser.error("--compare-native needs --local N")
+        with tempfile.TemporaryDirectory() as folder:
+            results = portable_against_native(args.local, strategies, args.rounds, Path(folder))
+        output = args.json or ROOT / "benchmarks" / "results-annotation-portable.json"
+        output.write_text(json.dumps(results, indent=2) + "\n")
+        return
     with tempfile.TemporaryDirectory() as folder:
-        results = {"concurrency": concurrency_speedup(args.latency, args.sentences, Path(folder)),
-                   "cached": cached_rerun(args.cached, Path(folder))}
+        results = {}
+        if not args.only_local:
+            results = {"concurrency": concurrency_speedup(args.latency, args.sentences, Path(folder)),
+                       "cached": cached_rerun(args.cached, Path(folder))}
         if args.local:
-            results["local"] = local_model(args.local + 1, Path(folder), strategies)
+            results["local"] = local_model(args.local + 1, Path(folder), strategies, keep_answers=args.keep_answers)
         if args.local and args.logprobs:
             results["local_logprobs"] = with_logprobs = local_model(args.local + 1, Path(folder), strategies, True)
             for name in strategies:

@@ -33,12 +33,15 @@ class Behaviour:
     loops_when_greedy: str | None = None  # a sentence with this string is answered invalidly at temperature 0,
     # as a small model looping under greedy decoding
     unsure_of: str | None = None  # asked for logprobs: this word gets probability 0.2, every other token 0.99
+    required_key: str | None = None  # a request without "Authorization: Bearer <this>" gets 401, as vLLM's does
+    entity_type: str = "MISC"  # the type every capitalised token is given
 
 
 @dataclass
 class FakeOpenAIServer:
     behaviour: Behaviour = field(default_factory=Behaviour)
     calls: Counter = field(default_factory=Counter)
+    keys_seen: list = field(default_factory=list)  # the Authorization header of every request
 
     def __post_init__(self):
         self.lock = threading.Lock()
@@ -50,6 +53,10 @@ class FakeOpenAIServer:
 
             def do_POST(self):
                 body = json.loads(self.rfile.read(int(self.headers.get("content-length", 0))))
+                server.keys_seen.append(self.headers.get("authorization", ""))
+                required = server.behaviour.required_key
+                if required is not None and self.headers.get("authorization") != f"Bearer {required}":
+                    return server._send(self, 401, {"error": {"message": "Invalid API key", "type": "auth_error"}})
                 server.respond(self, body)
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
@@ -86,7 +93,7 @@ class FakeOpenAIServer:
             limit += count
             if n <= limit:
                 return getattr(self, f"_{name}")(handler, sentence)
-        self._answer(handler, json.dumps(annotate(sentence)), logprobs=bool(body.get("logprobs")))
+        self._answer(handler, json.dumps(annotate(sentence, b.entity_type)), logprobs=bool(body.get("logprobs")))
 
     def _rate_limited(self, handler, sentence):
         self._send(handler, 429, {"error": {"message": "Rate limit reached", "type": "rate_limit"}},
@@ -97,7 +104,7 @@ class FakeOpenAIServer:
 
     def _slow(self, handler, sentence):
         time.sleep(self.behaviour.slow_seconds)
-        self._answer(handler, json.dumps(annotate(sentence)))
+        self._answer(handler, json.dumps(annotate(sentence, self.behaviour.entity_type)))
 
     def _malformed(self, handler, sentence):
         handler.send_response(200)
@@ -133,5 +140,5 @@ class FakeOpenAIServer:
             pass  # the client gave up (a timeout): nothing to answer
 
 
-def annotate(sentence: str) -> dict[str, list[str]]:
-    return {"MISC": sorted({t for t in sentence.split() if t[:1].isupper()})}
+def annotate(sentence: str, entity_type: str = "MISC") -> dict[str, list[str]]:
+    return {entity_type: sorted({t for t in sentence.split() if t[:1].isupper()})}

@@ -32,8 +32,9 @@ def test_the_failures_file_is_a_sentence_file_that_can_be_annotated_again(run_cl
     output, store = tmp_path / "distilled.jsonl", tmp_path / "store.sqlite"
     common = ["--store", store, "--model", "openai/fake", "-k", 0, "--offline", "--json", "--max-retries", 0]
     with FakeOpenAIServer(Behaviour(invalid_answer=1)) as server:
-        first = json.loads(run_cli("annotate", fixtures / "mini.conll", "-o", output, "-O", f"api_base={server.url}",
-                                   *common).output)
+        failing = run_cli("annotate", fixtures / "mini.conll", "-o", output, "-O", f"api_base={server.url}", *common)
+    assert failing.exit_code == 1  # no sentence annotated; the summary is still printed, the error apart
+    first = json.loads(failing.stdout)
     assert first["failed"] == 4 and first["failures"] == f"{output}.failures.jsonl"
     failed = read_jsonl(first["failures"])
     assert ("EU", "rejects") in [s.tokens[:2] for s in failed]
@@ -141,3 +142,17 @@ def test_two_processes_on_one_store_ask_each_sentence_once(tmp_path):
     assert sum(server.calls.values()) == 12, (server.calls, summaries)
     assert [s["called"] + s["cached"] for s in summaries] == [12, 12]
     assert [s["ok"] for s in summaries] == [12, 12]
+
+
+def test_annotate_exits_non_zero_when_no_sentence_could_be_annotated(run_cli, tmp_path, fixtures):
+    from tests.fake_openai import Behaviour
+
+    output = tmp_path / "distilled.jsonl"
+    with FakeOpenAIServer(Behaviour(invalid_answer=100)) as server:
+        result = run_cli("annotate", fixtures / "mini.conll", "-o", output, "--store", tmp_path / "s.sqlite",
+                         "--model", "openai/fake", "-O", f"api_base={server.url}", "-k", 0, "--max-retries", 0)
+    failures = tmp_path / "distilled.jsonl.failures.jsonl"
+    assert result.exit_code == 1, result.output
+    assert f"Error: none of the 4 sentences could be annotated: the reasons are in {failures}" in result.output
+    assert "failed" in result.output  # the summary is shown first
+    assert len(failures.read_text().splitlines()) == 4  # every failure recorded, with its reason

@@ -27,6 +27,14 @@ def test_tab_separated(fixtures):
     assert sentence.tags == ("B-PER", "O", "B-LOC")
 
 
+def test_a_line_mixing_tabs_and_spaces_reads_as_its_neighbours(tmp_path):
+    mixed = "EU\tNNP\tB-NP\tB-ORG\nrejects VBZ\tB-VP O\nGerman\tJJ B-NP B-MISC\n"
+    (sentence,) = read_conll(write(tmp_path, mixed))
+    assert sentence.tokens == ("EU", "rejects", "German") and sentence.tags == ("B-ORG", "O", "B-MISC")
+    (sentence,) = read_conll(write(tmp_path, "EU NNP\tB-NP B-ORG\nrejects\tVBZ\tB-VP\tO\n"))
+    assert sentence.tags == ("B-ORG", "O")
+
+
 def test_chosen_tag_column(fixtures):
     (first, *_) = read_conll(fixtures / "mini.conll", tag_column=2)  # the chunk column, also IOB2
     assert first.tags[:2] == ("B-NP", "B-VP")
@@ -38,7 +46,8 @@ def test_one_column_is_unlabelled(tmp_path):
 
 
 @pytest.mark.parametrize("text, line, message", [
-    ("a O\nb c O\n", 2, "expected 2 columns, found 3"),
+    ("a O\nb c O\n", 2, r"expected 2 columns, found 3 \(split on white space\)"),
+    ("a\tO\nb\tc O\tO\n", 2, r"expected 2 columns, found 3 \(split on tabs\)"),
     ("a O\nb B-PER\nc PERSON\n", 3, "unknown tag 'PERSON'"),
     ("a O\n\nb O\nc I-LOC\n", 4, "invalid IOB2"),
     ("a B-FOO\n", 1, "not in the label set"),

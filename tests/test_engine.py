@@ -95,6 +95,48 @@ def test_a_run_produces_every_stage_and_a_second_run_redoes_nothing(tmp_path, ti
         assert [m["f1"] for m in again.models] == [m["f1"] for m in results.models]
 
 
+USERS_TYPES = {"PER": "person", "LOC": "location", "ORG": "corporation", "MISC": "creative-work"}
+
+
+def test_a_label_set_with_hyphens_goes_through_the_whole_pipeline(tmp_path, tiny_bert):
+    """WNUT-17's types (``creative-work``) once failed in [labels]: prompts, answer schema, alignment, training
+    and report all carry any name a CoNLL tag can."""
+    for name, source in [("original.conll", SAMPLES / "original.conll"),
+                         ("to-annotate.conll", SAMPLES / "to-annotate.conll"),
+                         ("test.conll", ROOT / "tests" / "fixtures" / "mini.conll")]:
+        text = source.read_text()
+        for conll_type, users_type in USERS_TYPES.items():
+            text = text.replace(f"-{conll_type}\n", f"-{users_type}\n")
+        (tmp_path / name).write_text(text)
+    with FakeOpenAIServer(Behaviour(entity_type="creative-work")) as server:
+        config = write_config(tmp_path, server.url, tiny_bert, top='seeds = [0]\nlr_decay = ["none"]')
+        text = config.read_text().replace('lr_decay = ["none", 0.9]\nseeds = [0, 1]\n', "")
+        text = text.replace(str(SAMPLES), str(tmp_path)).replace(str(ROOT / "tests" / "fixtures" / "mini.conll"),
+                                                                str(tmp_path / "test.conll"))
+        labels = "".join(f'"{t}" = "{t} names"\n' for t in USERS_TYPES.values())
+        text = text.replace("k = 1", f'k = 1\nexamples = "{tmp_path / "original.conll"}"')  # of the user's types
+        config.write_text(text.replace("\n[data]", f"\n[labels]\n{labels}\n[data]", 1))
+        results = nerdistill.run(config, progress=False)
+    assert results.annotation["conll"]["summary"]["strings"]["aligned"] > 0
+    assert results.annotation["conll"]["summary"]["strings"]["unknown_types"] == 0
+    distilled = read_sentences(tmp_path / "run" / "distilled" / "conll.jsonl")
+    assert {span.label for s in distilled for span in s.spans} == {"creative-work"}
+    (model,) = (tmp_path / "run" / "models").glob("simple_mix/*/seed-0/model")
+    labels = json.loads((model / "config.json").read_text())["id2label"].values()
+    assert {"B-creative-work", "I-creative-work", "B-person"} <= set(labels)
+    assert "creative-work" in json.dumps(json.loads((tmp_path / "run" / "report.json").read_text()))
+
+
+@pytest.mark.parametrize("name, problem", [("my type", "cannot hold white space"), ("O", "O is the tag of words")])
+def test_a_type_name_that_cannot_be_a_tag_is_one_line_naming_the_key_and_file(tmp_path, tiny_bert, run_cli, name,
+                                                                               problem):
+    config = write_config(tmp_path, "http://127.0.0.1:9/v1", tiny_bert)
+    config.write_text(config.read_text().replace("\n[data]", f'\n[labels]\n"{name}" = "x"\n[data]', 1))
+    result = run_cli("run", config)
+    assert result.exit_code == 1 and len(result.output.strip().splitlines()) == 1
+    assert f"{config}: labels: " in result.output and problem in result.output
+
+
 def test_a_run_killed_in_training_resumes_without_redoing_finished_models(tmp_path, tiny_bert, monkeypatch,
                                                                           run_cli):
     real_epoch = token_classification.TokenClassificationTrainer._train_epoch
@@ -210,13 +252,21 @@ def test_a_source_with_a_confidence_threshold_keeps_the_sentences_whose_entities
      "annotation.rescue_options: the rescue has the provider's options"),
     (("seed = 5", "seed = 5\nmin_confidence = 0.5"),
      "distill 'conll' min_confidence: provider 'litellm' is not asked for log probabilities"),
+    (("mini.conll", "mini-missing.conll"), "data.test: "),
+    (("to-annotate.conll", "to-annotate-missing.conll"), "distill 'conll' sentences: "),
+    (('encoder = "', 'encoder = "bert-nonexistent-xyz"\n# "'),
+     "training.encoder: encoder 'bert-nonexistent-xyz' is not a folder, not a packaged encoder"),
 ])
-def test_config_errors_name_the_key_and_the_file(tmp_path, tiny_bert, run_cli, change, message):
+@pytest.mark.parametrize("dry_run", [False, True])
+def test_config_errors_name_the_key_and_the_file(tmp_path, tiny_bert, run_cli, change, message, dry_run):
+    """Before any work, and in the dry run too: a missing file or encoder once failed only after the paid
+    annotation, and the dry run said all was well."""
     config = write_config(tmp_path, "http://127.0.0.1:9/v1", tiny_bert)
     config.write_text(config.read_text().replace(*change))
-    result = run_cli("run", config)
+    result = run_cli("run", config, *(["--dry-run"] if dry_run else []))
     assert result.exit_code == 1, result.output
     assert message in result.output and str(config) in result.output
+    assert not (tmp_path / "run" / "distilled").exists()
 
 
 def test_offline_refuses_a_hosted_provider_before_any_work(tmp_path, tiny_bert, run_cli):
@@ -303,19 +353,19 @@ def test_report_command_on_a_run_folder(tmp_path, tiny_bert, run_cli):
     assert recorded["groups"] == ["simple_mix", "pure_original"] and recorded["config"]["training"]["epochs"] == 2
 
 
-def test_models_are_planned_seed_by_seed(tmp_path):
+def test_models_are_planned_seed_by_seed(tmp_path, tiny_bert):
     from nerdistill.core.engine import Engine
 
-    config = nerdistill.load_run_config(write_config(tmp_path, "http://127.0.0.1:9", "unused-encoder"))
+    config = nerdistill.load_run_config(write_config(tmp_path, "http://127.0.0.1:9", tiny_bert))
     planned = [(m.seed, m.group.name, m.decay) for m in Engine(config).planned_models()]
     assert planned == [(seed, group, decay) for seed in (0, 1) for group in ("pure_original", "simple_mix")
                        for decay in (None, 0.9)]
 
 
-def test_shards_share_the_models_of_a_sweep(tmp_path, monkeypatch, run_cli):
+def test_shards_share_the_models_of_a_sweep(tmp_path, monkeypatch, run_cli, tiny_bert):
     from nerdistill.core import engine as engine_module
 
-    config_file = write_config(tmp_path, "http://127.0.0.1:9", "unused-encoder")
+    config_file = write_config(tmp_path, "http://127.0.0.1:9", tiny_bert)
     with config_file.open("a") as stream:  # an explicit group too, with its list of sources (as in table 2)
         stream.write('\n[[groups]]\nname = "D"\nschedule = "simple_mix"\ndistilled = ["conll"]\n')
     config = nerdistill.load_run_config(config_file)
@@ -332,14 +382,14 @@ def test_shards_share_the_models_of_a_sweep(tmp_path, monkeypatch, run_cli):
     assert "give I/N with 0 <= I < N" in run_cli("run", config_file, "--shard", "3/3").output
 
 
-def test_a_stop_says_how_to_carry_on(tmp_path, monkeypatch, run_cli):
+def test_a_stop_says_how_to_carry_on(tmp_path, monkeypatch, run_cli, tiny_bert):
     from nerdistill.cli import run as run_module
 
     def stopped(*args, **kwargs):
         raise KeyboardInterrupt
 
     monkeypatch.setattr(run_module, "run_config", stopped)
-    result = run_cli("run", write_config(tmp_path, "http://127.0.0.1:9", "unused-encoder"))
+    result = run_cli("run", write_config(tmp_path, "http://127.0.0.1:9", tiny_bert))
     assert result.exit_code == 130 and "the same command carries on from there" in result.output
 
 
@@ -399,8 +449,8 @@ def test_a_model_another_run_finished_is_taken_from_it_not_trained_again(tmp_pat
     assert copied.stat().st_ino == (source / "model" / "model.safetensors").stat().st_ino  # linked, not copied
 
 
-def test_the_dry_run_before_annotation_plans_the_groups_that_need_no_distilled_data(tmp_path, run_cli):
-    config = write_config(tmp_path, "http://127.0.0.1:9", "unused-encoder", top='seeds = [0]\nlr_decay = ["none"]')
+def test_the_dry_run_before_annotation_plans_the_groups_that_need_no_distilled_data(tmp_path, run_cli, tiny_bert):
+    config = write_config(tmp_path, "http://127.0.0.1:9", tiny_bert, top='seeds = [0]\nlr_decay = ["none"]')
     config.write_text(config.read_text().replace('lr_decay = ["none", 0.9]\nseeds = [0, 1]\n', "")
                       + '\n[[groups]]\nname = "A"\nschedule = "pure_original"\ndistilled = []\n')
     result = run_cli("run", config, "--dry-run")
@@ -413,12 +463,12 @@ def test_the_dry_run_before_annotation_plans_the_groups_that_need_no_distilled_d
     assert f"training left: 3 of 3 models, {passes:,} sentence passes besides the 2 waiting" in result.output
 
 
-def test_processes_on_one_run_pass_over_a_model_another_is_training(tmp_path, monkeypatch, run_cli):
+def test_processes_on_one_run_pass_over_a_model_another_is_training(tmp_path, monkeypatch, run_cli, tiny_bert):
     """Two `nerdistill run CONFIG --stage train` side by side share the models instead of training both."""
     from nerdistill.core import engine as engine_module
     from nerdistill.core.claims import claimed
 
-    config_file = write_config(tmp_path, "http://127.0.0.1:9", "unused-encoder")
+    config_file = write_config(tmp_path, "http://127.0.0.1:9", tiny_bert)
     config = nerdistill.load_run_config(config_file)
     write_sentences(read_sentences(SAMPLES / "to-annotate.conll")[:6], config.output / "distilled" / "conll.jsonl")
     trained = []
@@ -445,12 +495,12 @@ def test_the_processes_of_one_distributed_launch_claim_nothing(tmp_path, monkeyp
             assert first and second
 
 
-def test_a_stopped_stage_records_its_wall_time(tmp_path, monkeypatch):
+def test_a_stopped_stage_records_its_wall_time(tmp_path, monkeypatch, tiny_bert):
     """A sweep on a CPU is stopped and restarted many times: the report adds up every run of each stage."""
     from nerdistill.core import engine as engine_module
     from nerdistill.core.report import collect
 
-    config = nerdistill.load_run_config(write_config(tmp_path, "http://127.0.0.1:9", "unused-encoder"))
+    config = nerdistill.load_run_config(write_config(tmp_path, "http://127.0.0.1:9", tiny_bert))
 
     def stopped(self):
         raise KeyboardInterrupt
@@ -465,7 +515,7 @@ def test_a_stopped_stage_records_its_wall_time(tmp_path, monkeypatch):
     assert collected["stage_seconds"]["train"] >= 0
 
 
-def test_sigterm_stops_a_command_as_ctrl_c_does(tmp_path, run_cli, monkeypatch):
+def test_sigterm_stops_a_command_as_ctrl_c_does(tmp_path, run_cli, monkeypatch, tiny_bert):
     import os
     import signal
 
@@ -476,6 +526,6 @@ def test_sigterm_stops_a_command_as_ctrl_c_does(tmp_path, run_cli, monkeypatch):
 
     monkeypatch.setattr(run_module, "run_config", killed)
     before = signal.getsignal(signal.SIGTERM)
-    result = run_cli("run", write_config(tmp_path, "http://127.0.0.1:9", "unused-encoder"))
+    result = run_cli("run", write_config(tmp_path, "http://127.0.0.1:9", tiny_bert))
     assert result.exit_code == 143 and "the same command carries on from there" in result.output
     assert signal.getsignal(signal.SIGTERM) is before

@@ -14,6 +14,7 @@ from nerdistill.core.sentence import Sentence
 from nerdistill.core.store import AnnotationStore
 from nerdistill.prompts.strategy import StrategyOptions
 from nerdistill.providers import catalogue
+from tests.child_process import in_child_process
 
 SMALLEST = "smollm2-135m-instruct-q4_1"
 
@@ -54,7 +55,7 @@ def test_an_unknown_provider_option_is_named():
         registry("providers").get("local")("local", {"n_ctxx": 10})
 
 
-def test_a_repeat_penalty_or_logprobs_keys_its_answers_apart_and_left_unset_keeps_the_stored_keys():
+def test_a_repeat_penalty_or_logprobs_keys_its_answers_apart_and_left_unset_keeps_the_stored_keys(tmp_path):
     local = registry("providers").get("local")
     plain, penalised = local("local", {}), local("local", {"repeat_penalty": 1.1})
     assert set(plain.identity()) == {"provider", "model", "n_ctx", "temperature", "seed", "max_tokens",
@@ -66,6 +67,10 @@ def test_a_repeat_penalty_or_logprobs_keys_its_answers_apart_and_left_unset_keep
         "logprobs"]
     with pytest.raises(NerdistillError, match="logprobs: .*a tool call's arguments come with no log probabilities"):
         hosted("litellm", {"logprobs": True, "mode": "tools"})
+    weights = tmp_path / "any.gguf"  # what is sent is the same whatever the weights: none need be installed
+    weights.write_bytes(b"GGUF" + b"\0" * 100)
+    plain, penalised = local("local", {"model": str(weights)}), local("local", {"model": str(weights),
+                                                                              "repeat_penalty": 1.1})
     assert "repeat_penalty" not in plain.asker().options and penalised.asker().options["repeat_penalty"] == 1.1
     with pytest.raises(NerdistillError, match="repeat_penalty"):
         local("local", {"repeat_penalty": 0})
@@ -73,15 +78,21 @@ def test_a_repeat_penalty_or_logprobs_keys_its_answers_apart_and_left_unset_keep
 
 @pytest.mark.slow
 def test_the_smallest_real_model_annotates_through_instructor(tmp_path):
-    pytest.importorskip("llama_cpp", reason="llama-cpp-python is installed with the 'local' extra")
+    pytest.importorskip("llama_cpp", reason="llama-cpp-python is installed by `nerdistill models install-runtime`")
     path = catalogue.install_model(SMALLEST, log=lambda line: None)  # cached after the first time
     assert catalogue.verify_model(SMALLEST)
+    in_child_process(annotate_two_sentences_with, str(path), str(tmp_path / "store.sqlite"))
+
+
+def annotate_two_sentences_with(model_path: str, store_path: str) -> None:
+    """The real model through the local provider, instructor and the store, with and without logprobs; run in
+    a child process, where a crash of llama.cpp fails this test alone."""
     local = registry("providers").get("local")
-    store = AnnotationStore(tmp_path / "store.sqlite")
+    store = AnnotationStore(store_path)
     sentences = [Sentence(id="a", tokens=tuple("Peter Blackburn visited Paris on Monday .".split())),
                  Sentence(id="b", tokens=tuple("The European Commission met in Brussels .".split()))]
     for strategy_name, logprobs in (("standard", False), ("cot", True)):
-        provider = local("local", {"model": str(path), "max_tokens": 256, "logprobs": logprobs})
+        provider = local("local", {"model": model_path, "max_tokens": 256, "logprobs": logprobs})
         provider.check(offline=True)
         strategy = registry("prompt strategies").get(strategy_name)(strategy_name, options=StrategyOptions(k=1))
         results, summary = AnnotationJob(provider, strategy, store, progress=False).run(sentences)

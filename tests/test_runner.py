@@ -145,6 +145,31 @@ def test_the_api_key_is_never_stored_or_shown(tmp_path, monkeypatch):
     assert secret not in json.dumps(provider.identity())
 
 
+def test_a_server_on_api_base_gets_the_environments_key_and_a_refusal_names_the_variable(tmp_path, monkeypatch):
+    """vLLM or llama.cpp's server started with --api-key: the key in OPENAI_API_KEY is sent, not a placeholder;
+    a wrong one is an authentication error naming where the key comes from, not a 'bad request'."""
+    strategy = registry("prompt strategies").get("standard")("standard", options=StrategyOptions(k=0))
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-the-servers-own-key")
+    with FakeOpenAIServer(Behaviour(required_key="sk-the-servers-own-key")) as server:
+        provider = registry("providers").get("litellm")("litellm", {"model": "openai/fake", "api_base": server.url})
+        _, summary = AnnotationJob(provider, strategy, AnnotationStore(tmp_path / "a.sqlite"), progress=False).run(
+            SENTENCES[:1])
+        assert summary.called == 1 and server.keys_seen == ["Bearer sk-the-servers-own-key"]
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-a-wrong-key-000")
+    with FakeOpenAIServer(Behaviour(required_key="sk-the-servers-own-key")) as server:
+        provider = registry("providers").get("litellm")("litellm", {"model": "openai/fake", "api_base": server.url})
+        job = AnnotationJob(provider, strategy, AnnotationStore(tmp_path / "b.sqlite"), progress=False)
+        with pytest.raises(NerdistillError, match=r"rejected the credentials \(HTTP 401\).*the key comes from "
+                           r"OPENAI_API_KEY, set here") as error:
+            job.run(SENTENCES[:1])
+    assert "sk-a-wrong-key-000" not in str(error.value) and "BadRequest" not in str(error.value)
+    monkeypatch.delenv("OPENAI_API_KEY")
+    with FakeOpenAIServer() as server:  # a server that wants no key still gets one, as the OpenAI client insists
+        provider = registry("providers").get("litellm")("litellm", {"model": "openai/fake", "api_base": server.url})
+        AnnotationJob(provider, strategy, AnnotationStore(tmp_path / "c.sqlite"), progress=False).run(SENTENCES[:1])
+        assert server.keys_seen == ["Bearer no-key-needed"]
+
+
 def annotate_command(tmp_path, server) -> list[str]:
     """`nerdistill annotate` of 40 one-name sentences through ``server``, two calls at a time."""
     sentences = tmp_path / "in.jsonl"

@@ -93,3 +93,21 @@ def test_processes_opening_a_new_store_at_once_all_get_it(tmp_path):
                                   stderr=subprocess.PIPE, text=True) for _ in range(12)]
     errors = [p.communicate(timeout=120)[1] for p in processes]
     assert [p.returncode for p in processes] == [0] * 12, errors
+
+
+def test_reading_a_store_never_writes_to_it(tmp_path, run_cli):
+    """``nerdistill store`` on an empty file (or any file that is not a store) says so, and leaves it as it
+    was: it once turned an empty file into a 20 KB database."""
+    empty = tmp_path / "empty.sqlite"
+    empty.write_bytes(b"")
+    result = run_cli("store", empty)
+    assert result.exit_code == 1 and f"{empty}: not a usable annotation store" in result.output
+    assert empty.read_bytes() == b"" and sorted(p.name for p in tmp_path.iterdir()) == ["empty.sqlite"]
+    path = tmp_path / "store.sqlite"
+    stored(path, [("a", "cot", "ok", 10, 0)])
+    def contents():  # the database and its log; the -shm file is SQLite's shared index, which readers use too
+        return {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in tmp_path.iterdir() if p.suffix != ".sqlite-shm"}
+
+    before = contents()
+    assert run_cli("store", path, "--json").exit_code == 0
+    assert contents() == before

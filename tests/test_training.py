@@ -106,11 +106,14 @@ def test_a_stopped_run_resumes_from_its_last_epoch_and_ends_where_a_whole_run_en
         train_and_evaluate(trainer=trainer(tiny_bert), output_dir=tmp_path / "stopped", **arguments)
     assert (tmp_path / "stopped" / "checkpoint.pt").exists() and not (tmp_path / "stopped" / "model").exists()
     monkeypatch.setattr(token_classification.TokenClassificationTrainer, "_train_epoch", real_epoch)
+    # what a kill -9 in the middle of writing the next checkpoint leaves (atomic_write's temporary file)
+    half_written = tmp_path / "stopped" / ".checkpoint.pt.k9x2ab.part"
+    half_written.write_bytes(b"\0" * 1000)
     resumed = trainer(tiny_bert).train(distilled=distilled, original=original, label_set=CONLL2003,
                                        mixer=EpochMixer(arguments["schedule"], epochs=3, distilled_size=2,
                                                         original_size=2, seed=3),
                                        output_dir=tmp_path / "stopped", seed=3)
-    assert resumed.resumed_from_epoch == 1
+    assert resumed.resumed_from_epoch == 1 and not half_written.exists()
     whole = _weights(tmp_path / "whole" / "model")
     assert all(torch.allclose(whole[k], v) for k, v in _weights(tmp_path / "stopped" / "model").items())
     # a finished model is not trained again, even with settings changed that do not change its weights

@@ -56,6 +56,7 @@ def _add_commands() -> None:
     from nerdistill.cli.annotate import annotate
     from nerdistill.cli.compare import compare_command
     from nerdistill.cli.data import data
+    from nerdistill.cli.doctor import doctor
     from nerdistill.cli.evaluate import evaluate
     from nerdistill.cli.models import models
     from nerdistill.cli.plugins import plugins
@@ -66,7 +67,7 @@ def _add_commands() -> None:
     from nerdistill.cli.train import evaluate_model_command, predict, train
     from nerdistill.core.plugins import plugin_host
 
-    for command in (annotate, compare_command, data, evaluate, models, plugins, predict, report, run, schedules,
+    for command in (annotate, compare_command, data, doctor, evaluate, models, plugins, predict, report, run, schedules,
                     store, strategies, train):
         cli.add_command(command)
     evaluate.add_command(evaluate_model_command)

@@ -57,7 +57,10 @@ def annotate(input_file: Path, output: Path, provider: str, model: str | None, p
              rescue_options: tuple[str, ...], strategy: str, examples: str, k: int, selection: str, on_invalid: str,
              max_retries: int, store: Path | None, concurrency: int, limit: int | None, require_entities: bool,
              min_confidence: float | None, retry_failed: bool, offline: bool, dry_run: bool, as_json: bool) -> None:
-    """Annotate the sentences of INPUT with an LLM; every answer is cached, so re-runs cost nothing."""
+    """Annotate the sentences of INPUT with an LLM; every answer is cached, so re-runs cost nothing.
+
+    Exits with code 1 when no sentence could be annotated (every answer invalid or failed), after writing
+    each failure with its reason to OUTPUT's .failures.jsonl; a run where some succeed exits 0."""
     sentences = read_sentences(input_file)[:limit]
     options = parse_assignments(provider_options, option="--provider-option")
     if model is not None:
@@ -88,8 +91,11 @@ def annotate(input_file: Path, output: Path, provider: str, model: str | None, p
               "failures": str(failures_path) if failures_path else None}
     if as_json:
         click.echo(json.dumps(report, indent=2))
-        return
-    strings, rescued = report.pop("strings"), report.pop("rescue", {})
-    rows = ([(k, v) for k, v in report.items() if v is not None] + [(f"strings {k}", v) for k, v in strings.items()]
-            + [(f"rescue {k}", v) for k, v in rescued.items()])
-    click.echo(format_table(["", "value"], rows))
+    else:
+        strings, rescued = report.pop("strings"), report.pop("rescue", {})
+        rows = ([(k, v) for k, v in report.items() if v is not None]
+                + [(f"strings {k}", v) for k, v in strings.items()] + [(f"rescue {k}", v) for k, v in rescued.items()])
+        click.echo(format_table(["", "value"], rows))
+    if sentences and summary.ok == 0:  # after writing and showing every failure: nothing is lost
+        raise click.ClickException(f"none of the {len(sentences)} sentences could be annotated: the reasons are in "
+                                   f"{failures_path}")

@@ -8,6 +8,7 @@ import click
 
 from nerdistill.core.tables import format_table
 from nerdistill.providers.catalogue import CATALOGUE, install_model, installed_path, resolve_model, verify_model
+from nerdistill.providers.llama_runtime import LLAMA_CPP_REQUIREMENT, install_runtime, variant_named
 
 
 @click.group()
@@ -47,3 +48,19 @@ def path(name: str, verify: bool) -> None:
     if verify and name in CATALOGUE and not verify_model(name):
         raise click.ClickException(f"{found}: sha256 mismatch; run `nerdistill models install {name} --force`")
     click.echo(str(found))
+
+
+@models.command("install-runtime")
+@click.option("--build", type=click.Choice(["portable", "native"]), default="portable", show_default=True,
+              help="portable: explicit x86-64-v3 features, runs on any AVX2 CPU; native: -march=native, for "
+                   "measuring only (it crashes on other CPUs, and on Xeons with AMX).")
+@click.option("--force", is_flag=True, help="Build the wheel again even if one of this build is kept.")
+def install_runtime_command(build: str, force: bool) -> None:
+    """Build llama.cpp (llama-cpp-python) for the local provider and install it into this environment.
+
+    llama-cpp-python ships only as source and compiles with -march=native by default, which crashes on other
+    CPUs and on Xeons with AMX, and pip's wheel cache then reuses that build whatever the CPU. This builds it
+    with explicit CPU features (about 10 minutes on 2 cores, once; the wheel is kept in
+    $NERDISTILL_HOME/wheels under a name that says how it was built) and installs it."""
+    install_runtime(variant_named(build), force=force, log=lambda line: click.echo(line, err=True))
+    click.echo(LLAMA_CPP_REQUIREMENT)

@@ -57,6 +57,7 @@ def _shard(value: str | None) -> tuple[int, int] | None:
 
 
 def _dry_run(engine: Engine) -> None:
+    engine.check()
     click.echo(format_table(["data", "sentences"], list(engine.stage_data().items())))
     for name, figures in engine.estimate().items():
         click.echo(f"\nannotation of {name}:")

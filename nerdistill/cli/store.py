@@ -23,7 +23,7 @@ from nerdistill.core.tables import format_table
 def store(path: Path, pause: float, sentences_file: Path | None, as_json: bool) -> None:
     """Answers in STORE per provider, model and strategy: valid and failed, tokens, cost and wall time."""
     ids = None if sentences_file is None else {s.id for s in read_sentences(sentences_file)}
-    summaries = AnnotationStore(path).statistics(pause_seconds=pause, sentence_ids=ids)
+    summaries = AnnotationStore(path, read_only=True).statistics(pause_seconds=pause, sentence_ids=ids)
     if as_json:
         click.echo(json.dumps(summaries, indent=2))
         return

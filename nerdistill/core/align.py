@@ -23,6 +23,7 @@ records how many strings were aligned, not found in the sentence, and dropped as
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -79,8 +80,8 @@ class TokenIndex:
         exact = self._occurrences(self.joined, needle)
         if case_sensitive:
             return exact
-        folded = [r for r in self._occurrences(self.lowered, needle.lower()) if r not in exact]
-        return exact + folded
+        seen = set(exact)
+        return exact + [r for r in self._occurrences(self.lowered, needle.lower()) if r not in seen]
 
     def _occurrences(self, haystack: str, needle: str) -> list[tuple[int, int]]:
         found = []
@@ -103,41 +104,74 @@ def align(
     policy: AlignmentPolicy = "first",
     case_sensitive: bool = False,
 ) -> Alignment:
-    """Token spans for ``mentions``, non-overlapping, with counts of what could not be placed."""
+    """Token spans for ``mentions``, non-overlapping, with counts of what could not be placed.
+
+    About linear in the sentence's length: each distinct string is searched for once, and which tokens are
+    taken is an array, not a list of ranges to scan (a 10,000-token sentence with thousands of repeated
+    entities took minutes when it was)."""
     index = TokenIndex(tokens)
     result = Alignment()
     candidates: list[tuple[int, int, int, Mention]] = []  # start, end, order, mention
-    taken: list[tuple[int, int]] = []
+    occurrences_of: dict[str, _Occurrences] = {}
+    taken = _Occupancy(len(index.tokens))
     previous_end = 0
     for order, mention in enumerate(mentions):
-        occurrences = index.find(mention.text, case_sensitive=case_sensitive)
-        if not occurrences:
+        if mention.text not in occurrences_of:
+            occurrences_of[mention.text] = _Occurrences(index.find(mention.text, case_sensitive=case_sensitive))
+        occurrences = occurrences_of[mention.text]
+        if not occurrences.ranges:
             result.not_in_sentence.append(mention.text)
             continue
-        chosen = occurrences if policy == "all" else [_choose(occurrences, taken, previous_end, policy)]
+        chosen = occurrences.ranges if policy == "all" else [occurrences.choose(taken, previous_end, policy)]
         for start, end in chosen:
             candidates.append((start, end, order, mention))
-            taken.append((start, end))
+            taken.take(start, end)
         previous_end = chosen[-1][1]
     accepted: list[tuple[int, int, int, Mention]] = []
+    kept = _Occupancy(len(index.tokens))
     for candidate in sorted(candidates, key=lambda c: (-(c[1] - c[0]), c[2], c[0])):
-        if any(candidate[0] < other[1] and other[0] < candidate[1] for other in accepted):
-            result.overlapping.append(candidate[3].text)
-        else:
+        if kept.is_free(candidate[0], candidate[1]):
             accepted.append(candidate)
+            kept.take(candidate[0], candidate[1])
+        else:
+            result.overlapping.append(candidate[3].text)
     result.spans = [Span(start=s, end=e, label=m.label, text=" ".join(index.tokens[s:e]))
                     for s, e, _, m in sorted(accepted)]
     result.aligned = len(result.spans)
     return result
 
 
-def _choose(occurrences: list[tuple[int, int]], taken: list[tuple[int, int]], previous_end: int,
-            policy: AlignmentPolicy) -> tuple[int, int]:
-    def free(r: tuple[int, int]) -> bool:
-        return not any(r[0] < t[1] and t[0] < r[1] for t in taken)
+class _Occupancy:
+    """Which tokens some span already covers."""
 
-    if policy == "in_order":
-        after = [r for r in sorted(occurrences) if r[0] >= previous_end and free(r)]
-        if after:
-            return after[0]
-    return next((r for r in occurrences if free(r)), occurrences[0])
+    def __init__(self, size: int):
+        self.covered = bytearray(size)
+
+    def is_free(self, start: int, end: int) -> bool:
+        return not any(self.covered[start:end])
+
+    def take(self, start: int, end: int) -> None:
+        self.covered[start:end] = b"\x01" * (end - start)
+
+
+class _Occurrences:
+    """Where one string occurs, in preference order, and how far the ``first`` policy has used them up.
+
+    Tokens once taken stay taken, so an occurrence found taken is never free again: the search for the first
+    free one resumes where the last one stopped instead of starting over (the same string given a thousand
+    times in one sentence costs a thousand steps, not a million)."""
+
+    def __init__(self, ranges: list[tuple[int, int]]):
+        self.ranges = ranges
+        self.by_position = sorted(ranges)
+        self.next_free = 0
+
+    def choose(self, taken: _Occupancy, previous_end: int, policy: AlignmentPolicy) -> tuple[int, int]:
+        if policy == "in_order":
+            after = bisect.bisect_left(self.by_position, (previous_end, previous_end))
+            for start, end in self.by_position[after:]:
+                if taken.is_free(start, end):
+                    return start, end
+        while self.next_free < len(self.ranges) and not taken.is_free(*self.ranges[self.next_free]):
+            self.next_free += 1
+        return self.ranges[self.next_free] if self.next_free < len(self.ranges) else self.ranges[0]

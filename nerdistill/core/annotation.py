@@ -169,6 +169,11 @@ def redact(text: str) -> str:
     return text
 
 
+class CredentialsRejected(NerdistillError):
+    """The server refused the API key (HTTP 401 or 403): no retry can help, a provider says where the key came
+    from."""
+
+
 def classify_call_error(error: BaseException) -> Exception:
     """A retryable :class:`TransportError`, or a :class:`NerdistillError` that no retry can fix."""
     import litellm
@@ -185,8 +190,10 @@ def classify_call_error(error: BaseException) -> Exception:
             except ValueError:
                 pass
         return TransportError(f"{type(error).__name__}: {_one_line(error)}", retry_after=retry_after)
-    if isinstance(error, litellm.AuthenticationError):
-        return NerdistillError(f"the provider rejected the credentials: {_one_line(error)}")
+    if isinstance(error, litellm.AuthenticationError) or getattr(error, "status_code", None) in (401, 403):
+        status = getattr(error, "status_code", None)
+        return CredentialsRejected(f"the provider rejected the credentials{f' (HTTP {status})' if status else ''}: "
+                                   f"{_one_line(error)}")
     return NerdistillError(f"the LLM call failed: {type(error).__name__}: {_one_line(error)}")
 
 

@@ -15,11 +15,11 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, ClassVar, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from nerdistill.core.errors import NerdistillError
 from nerdistill.core.jsonl import describe_validation_error
-from nerdistill.core.labels import CONLL2003, LabelSet
+from nerdistill.core.labels import CONLL2003, LabelMapping, LabelSet
 
 Model = TypeVar("Model", bound=BaseModel)
 
@@ -51,7 +51,7 @@ class TrainConfig(Section):
 
     output: Path
     seed: int = 0
-    labels: dict[str, str] | None = Field(None, description="entity types and descriptions (default CoNLL-2003)")
+    labels: LabelMapping = Field(None, description="entity types and descriptions (default CoNLL-2003)")
     data: TrainData
     schedule: str | dict[str, Any] = "simple_mix"
     mix_mode: Literal["sample", "loss"] = "sample"
@@ -62,12 +62,6 @@ class TrainConfig(Section):
     def label_set(self) -> LabelSet:
         return LabelSet.from_mapping(self.labels) if self.labels else CONLL2003
 
-    @field_validator("labels")
-    @classmethod
-    def _valid_labels(cls, labels: dict[str, str] | None) -> dict[str, str] | None:
-        if labels is not None:
-            LabelSet.from_mapping(labels)
-        return labels
 
 
 class Configured:

@@ -78,6 +78,23 @@ def format_conll(sentences: list[Sentence]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def split_columns(line: str, expected: int | None) -> tuple[list[str], str]:
+    """A line's columns, and what they were split on: tabs where the line has any and they give the file's
+    column count (a tab-separated file may have empty columns), else any white space. So a line mixing tabs
+    and spaces (``EU\tNNP B-NP B-ORG``, as editors and converters leave them) reads as its neighbours do. The
+    first line, which sets the count, is split on tabs unless a tab-separated field holds a space."""
+    by_space = line.split()
+    if "\t" not in line:
+        return by_space, "white space"
+    by_tabs = [f.strip() for f in line.split("\t")]
+    if expected is None:
+        mixed = any(" " in f for f in by_tabs)
+        return (by_space, "white space") if mixed else (by_tabs, "tabs")
+    if len(by_tabs) != expected and len(by_space) == expected:
+        return by_space, "white space"
+    return by_tabs, "tabs"
+
+
 class _ConllReader:
     """Line-by-line state: the current sentence, its line numbers, the document and column count."""
 
@@ -98,8 +115,7 @@ class _ConllReader:
         if not line.strip():
             self.flush()
             return
-        fields = line.split("\t") if "\t" in line else line.split()
-        fields = [f.strip() for f in fields]
+        fields, split_on = split_columns(line, self.columns)
         if fields[0] == DOCSTART:
             self.flush()
             self.documents += 1
@@ -110,7 +126,7 @@ class _ConllReader:
                 raise self.error(f"tag column {self.tag_column} does not exist in a line of "
                                  f"{self.columns} columns", number)
         if len(fields) != self.columns:
-            raise self.error(f"expected {self.columns} columns, found {len(fields)}", number)
+            raise self.error(f"expected {self.columns} columns, found {len(fields)} (split on {split_on})", number)
         if not fields[0] or any(c.isspace() for c in fields[0]):
             raise self.error(f"token {fields[0]!r} is empty or contains white space", number)
         self.tokens.append(fields[0])

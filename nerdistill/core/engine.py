@@ -131,6 +131,7 @@ class Engine:
     def check(self) -> None:
         """Build every plugin the config names (provider, strategies, trainers, schedules) before any work,
         so a mistyped name or option fails in seconds, not after an hour of annotation."""
+        self._check_input_files()
         provider = self.provider()
         self.rescue_provider(provider)
         for source in self._annotated_sources():
@@ -138,7 +139,20 @@ class Engine:
             if source.min_confidence is not None:
                 require_logprobs(provider, f"distill {source.name!r} min_confidence")
         for decay in {m.decay for m in self.planned_models()}:
-            self._trainer(decay)
+            self._trainer(decay).check()
+
+    def _check_input_files(self) -> None:
+        """Every input file the config names exists, each error naming its key (the CLI adds the config file).
+        Runs named in ``reuse_models_from`` may not exist yet: they are looked in when there."""
+        data = self.config.data
+        named = [("data.gold", data.gold), ("data.test", data.test),
+                 ("data.original", data.original if isinstance(data.original, Path) else None)]
+        for source in self.config.distill:
+            named += [(f"distill {source.name!r} sentences", source.sentences),
+                      (f"distill {source.name!r} articles", source.articles)]
+        for key, path in named:
+            if path is not None and not path.exists():
+                raise NerdistillError(f"{key}: {path}: no such file or folder")
 
     def _record_stage(self, stage: str, seconds: float, *, stopped: bool) -> None:
         entry = {"stage": stage, "seconds": round(seconds, 2), "finished": time.time(), "stopped": stopped}

@@ -9,6 +9,7 @@ truncated output behind.
 from __future__ import annotations
 
 import contextlib
+import glob
 import json
 import os
 import tempfile
@@ -85,6 +86,17 @@ def atomic_write(path: str | Path, mode: str = "w") -> Iterator[IO]:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
         raise
+
+
+def discard_partial_writes(path: str | Path) -> list[Path]:
+    """Delete what :func:`atomic_write` left beside ``path`` when its process was killed mid-write (a
+    ``.checkpoint.pt.*.part`` is as large as the checkpoint). Only for a file no other process is writing:
+    a model folder its trainer holds, say. Returns what it deleted."""
+    path = Path(path)
+    leftovers = sorted(path.parent.glob(f".{glob.escape(path.name)}.*.part")) if path.parent.is_dir() else []
+    for leftover in leftovers:
+        leftover.unlink(missing_ok=True)
+    return leftovers
 
 
 def write_if_changed(path: str | Path, text: str) -> bool:

@@ -7,18 +7,42 @@ so it is immutable and hashable. CoNLL-2003's four types are the default; any ot
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, field_validator, model_validator
 
 OUTSIDE = "O"
 
 
 class EntityType(BaseModel):
-    """One entity type: a short upper- or lower-case name and a description for the prompt."""
+    """One entity type: a name as a CoNLL file's tags carry it (``PER``, ``creative-work``) and a description for
+    the prompt."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    name: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$")
+    name: str
     description: str = ""
+
+    @field_validator("name")
+    @classmethod
+    def _taggable(cls, name: str) -> str:
+        problem = type_name_problem(name)
+        if problem:
+            raise ValueError(problem)
+        return name
+
+
+def type_name_problem(name: str) -> str | None:
+    """Why ``name`` cannot be an entity type, or None. Any name a CoNLL tag can carry works through the whole
+    pipeline (prompts, answer schemas, alignment, training, reports); a tag is one column, so the name cannot
+    hold white space, and ``O`` means outside."""
+    if not name:
+        return "an entity type needs a name"
+    if any(c.isspace() for c in name):
+        return f"entity type {name!r}: a type name cannot hold white space (it becomes a tag such as B-{name})"
+    if name == OUTSIDE:
+        return f"entity type {name!r}: O is the tag of words outside any entity"
+    return None
 
 
 class LabelSet(BaseModel):
@@ -45,7 +69,12 @@ class LabelSet(BaseModel):
 
     @classmethod
     def from_mapping(cls, mapping: dict[str, str]) -> "LabelSet":
-        """Build from ``{name: description}``, the form configs use."""
+        """Build from ``{name: description}``, the form configs use; a bad name is a ``ValueError`` of one line
+        (not pydantic's dump), so a config's error names the key and the type."""
+        for name in mapping:
+            problem = type_name_problem(name)
+            if problem:
+                raise ValueError(problem)
         return cls(types=tuple(EntityType(name=n, description=d) for n, d in mapping.items()))
 
     @property
@@ -75,3 +104,13 @@ CONLL2003 = LabelSet.from_mapping(
         "languages, titles of works, products, religions, and names that fit no other type.",
     }
 )
+
+
+def _checked_mapping(labels: dict[str, str] | None) -> dict[str, str] | None:
+    if labels is not None:
+        LabelSet.from_mapping(labels)
+    return labels
+
+
+#: a config's ``[labels]`` table, ``{name: description}``, checked as it is read
+LabelMapping = Annotated[dict[str, str] | None, AfterValidator(_checked_mapping)]

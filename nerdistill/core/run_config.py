@@ -21,7 +21,7 @@ from typing import Any, Literal
 from pydantic import Field, model_validator
 
 from nerdistill.core.config import Section, TrainingConfig
-from nerdistill.core.labels import CONLL2003, LabelSet
+from nerdistill.core.labels import CONLL2003, LabelMapping, LabelSet
 
 ScheduleSpec = str | dict[str, Any]
 
@@ -84,7 +84,7 @@ class RunConfig(Section):
     name: str = "run"
     output: Path
     offline: bool = Field(False, description="refuse any address but loopback")
-    labels: dict[str, str] | None = None
+    labels: LabelMapping = Field(None, description="entity types and descriptions (default CoNLL-2003)")
     data: DataConfig
     distill: list[DistillSource] = Field(default_factory=list)
     annotation: AnnotationConfig = Field(default_factory=AnnotationConfig)

@@ -77,12 +77,19 @@ def _schema(response_model: type) -> dict[str, Any]:
 class AnnotationStore:
     """A SQLite file of answers; safe to use from one thread at a time per instance."""
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, *, read_only: bool = False):
+        """``read_only``: for commands that only look (``nerdistill store``): the file must exist and be a
+        store, and nothing is written to it, not even the tables or WAL mode an empty file would get."""
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            self.connection = sqlite3.connect(self.path, timeout=60, check_same_thread=False)
-            self._set_up(deadline=time.monotonic() + 60)
+            if read_only:
+                self.connection = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True,
+                                                  check_same_thread=False)
+                self.connection.execute("select 1 from answers limit 1")
+            else:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self.connection = sqlite3.connect(self.path, timeout=60, check_same_thread=False)
+                self._set_up(deadline=time.monotonic() + 60)
         except sqlite3.DatabaseError as error:
             raise NerdistillError(f"not a usable annotation store ({error})", path=self.path) from None
         self.connection.create_function("claim_alive", 2, _claim_alive, deterministic=False)

@@ -64,6 +64,11 @@ class Trainer(Configured):
     kind = "trainer"
     description: ClassVar[str] = ""
 
+    def check(self) -> None:
+        """Fail, with a :class:`NerdistillError` naming the option, if this trainer cannot run here (an encoder
+        that is not installed, say). Called before a run's first stage and by its dry run, so a mistake shows
+        before any LLM call is paid for; it must be quick and load no weights. By default, nothing to check."""
+
     def train(self, *, distilled: list[Sentence], original: list[Sentence], mixer: Any, label_set: LabelSet,
               output_dir: Path, seed: int) -> TrainingResult:
         raise NotImplementedError

@@ -41,7 +41,9 @@ EntityItem = str | list[str]
 class EntitiesBase(BaseModel):
     """Base of the generated dictionary models; subclasses have one list field per entity type."""
 
-    model_config = ConfigDict(extra="forbid")
+    # a type whose name cannot be a field's (``_x``, ``copy``) is a field under another name, with the type's
+    # name as its alias: answers are read and written by the types' names whatever the fields are called
+    model_config = ConfigDict(extra="forbid", serialize_by_alias=True)
 
     _dropped: dict[str, list[str]] = PrivateAttr(default_factory=lambda: {"unknown_types": [],
                                                                           "not_in_sentence": []})
@@ -55,7 +57,7 @@ class EntitiesBase(BaseModel):
         if isinstance(data, dict):
             data, unknown = cls._normalise_types(data)
             if unknown and policy == "reask":
-                raise ValueError(f"unknown entity types {unknown}: use only {list(cls.model_fields)}")
+                raise ValueError(f"unknown entity types {unknown}: use only {list(cls.type_names().values())}")
         model = handler(data)
         missing: list[str] = []
         if "tokens" in context:
@@ -68,7 +70,7 @@ class EntitiesBase(BaseModel):
 
     @classmethod
     def _normalise_types(cls, data: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
-        names = {name.upper(): name for name in cls.model_fields}
+        names = {name.upper(): name for name in cls.type_names().values()}
         normalised: dict[str, list[Any]] = {}
         unknown = []
         for key, value in data.items():
@@ -101,11 +103,17 @@ class EntitiesBase(BaseModel):
 
     def mentions(self) -> list[Mention]:
         """Every entity string with its label, in the order given; fragments each on their own."""
-        return [Mention(name, fragment) for name in type(self).model_fields for item in getattr(self, name)
-                for fragment in ([item] if isinstance(item, str) else item)]
+        return [Mention(name, fragment) for field, name in type(self).type_names().items()
+                for item in getattr(self, field) for fragment in ([item] if isinstance(item, str) else item)]
 
     def as_dict(self) -> dict[str, list[EntityItem]]:
-        return {name: list(getattr(self, name)) for name in type(self).model_fields if getattr(self, name)}
+        return {name: list(getattr(self, field)) for field, name in type(self).type_names().items()
+                if getattr(self, field)}
+
+    @classmethod
+    def type_names(cls) -> dict[str, str]:
+        """Each field's entity type, in the label set's order."""
+        return {field: info.alias or field for field, info in cls.model_fields.items()}
 
 
 class TypedCandidate(BaseModel):
@@ -116,10 +124,19 @@ class TypedCandidate(BaseModel):
 @functools.lru_cache(maxsize=64)
 def entities_model(label_set: LabelSet) -> type[EntitiesBase]:
     """The dictionary model for ``label_set``: one optional list per type."""
-    fields: dict[str, Any] = {
-        t.name: (list[EntityItem], Field(default_factory=list, description=t.description)) for t in label_set.types
-    }
+    fields: dict[str, Any] = {}
+    for number, entity_type in enumerate(label_set.types):
+        field = entity_type.name if _usable_as_field(entity_type.name) else f"type_{number}"
+        alias = None if field == entity_type.name else entity_type.name
+        fields[field] = (list[EntityItem], Field(default_factory=list, description=entity_type.description,
+                                                  alias=alias))
     return create_model("Entities", __base__=EntitiesBase, **fields)
+
+
+def _usable_as_field(name: str) -> bool:
+    """Whether pydantic takes a type's name as a field's as it is: not private (``_x``), not one of its own
+    attributes (``copy``, ``json``) or namespaces. The others are aliased (same JSON schema, same answers)."""
+    return not name.startswith(("_", "model_")) and not hasattr(EntitiesBase, name) and not name.startswith("type_")
 
 
 @functools.lru_cache(maxsize=64)

@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import Field, ValidationInfo, field_validator
 
+from nerdistill.core.annotation import CredentialsRejected
 from nerdistill.core.errors import NerdistillError
 from nerdistill.core.llm import InstructorMode, LiteLLMAsker, import_litellm
 from nerdistill.core.provider import Provider, ProviderOptions, is_loopback
@@ -74,6 +75,23 @@ class LiteLLMProvider(Provider):
     def _api_key(self) -> str | None:
         return os.environ.get(self.options.api_key_env) if self.options.api_key_env else None
 
+    def _key_variable(self) -> str:
+        """Where the key comes from: ``api_key_env``, else the variable litellm reads for the model's provider
+        (``openai/...`` -> ``OPENAI_API_KEY``)."""
+        if self.options.api_key_env:
+            return self.options.api_key_env
+        prefix = self.options.model.split("/", 1)[0] if "/" in self.options.model else "openai"
+        return f"{prefix.upper()}_API_KEY"
+
+    def annotate(self, sentence, strategy, request):
+        try:
+            return super().annotate(sentence, strategy, request)
+        except CredentialsRejected as error:
+            set_or_not = "set" if os.environ.get(self._key_variable()) else "not set"
+            elsewhere = "" if self.options.api_key_env else " (or set api_key_env to the variable that holds it)"
+            raise CredentialsRejected(f"{error.reason}; the key comes from {self._key_variable()}, {set_or_not} "
+                                      f"here{elsewhere}") from None
+
     def _missing_keys(self) -> list[str]:
         if self.options.api_key_env:
             return [self.options.api_key_env]
@@ -93,7 +111,9 @@ class LiteLLMProvider(Provider):
                 options[key] = getattr(self.options, key)
         key = self._api_key()
         if key is None and self.options.api_base:
-            key = "no-key-needed"  # local servers accept anything; the OpenAI client insists on one
+            # a server on api_base (vLLM, llama.cpp's) may want the key as much as a hosted API: send the
+            # environment's; without one, any string, since the OpenAI client insists on a key
+            key = os.environ.get(self._key_variable()) or "no-key-needed"
         if key is not None:
             options["api_key"] = key
         return LiteLLMAsker(options, self.options.mode)

@@ -71,8 +71,8 @@ class LocalGGUFProvider(Provider):
         try:
             import llama_cpp  # noqa: F401
         except ImportError:
-            raise NerdistillError("the local provider needs llama-cpp-python: pip install 'nerdistill[local]' "
-                                  "(it compiles llama.cpp, about 10 minutes on 2 cores)") from None
+            raise NerdistillError("the local provider needs llama-cpp-python: run `nerdistill models install-runtime` "
+                                  "(it compiles llama.cpp for any x86-64 CPU, about 10 minutes on 2 cores)") from None
 
     def asker(self) -> LiteLLMAsker:
         key = _register(_LoadedModel(resolve_model(self.options.model), self.options.n_ctx,

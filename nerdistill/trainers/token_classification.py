@@ -32,7 +32,7 @@ from pydantic import Field
 
 from nerdistill.core.encoders import load_tokenizer, quiet_transformers
 from nerdistill.core.errors import NerdistillError
-from nerdistill.core.files import atomic_write, read_json
+from nerdistill.core.files import atomic_write, discard_partial_writes, read_json
 from nerdistill.core.labels import LabelSet
 from nerdistill.core.progress import progress_bar
 from nerdistill.core.sentence import Sentence
@@ -77,6 +77,13 @@ class TokenClassificationTrainer(Trainer):
     description = "Fine-tunes a transformers encoder (BERT family) for token classification, first-subword labels."
     options: TokenClassificationOptions
 
+    def check(self) -> None:
+        """The encoder can be found offline: its tokenizer loads (the weights are left for training)."""
+        try:
+            load_tokenizer(self.options.encoder)
+        except NerdistillError as error:
+            raise NerdistillError(f"training.encoder: {error.reason}") from None
+
     def train(self, *, distilled: list[Sentence], original: list[Sentence], mixer: Any, label_set: LabelSet,
               output_dir: Path, seed: int) -> TrainingResult:
         import torch
@@ -103,8 +110,10 @@ class TokenClassificationTrainer(Trainer):
         if finished is not None:
             log.info("already trained with these data and settings: %s", finished)
             return TrainingResult(finished, _read_log(output_dir), o.epochs)
-        start_epoch, history = self._resume(output_dir, fingerprint, model, optimizer, device)
         main = accelerator is None or accelerator.is_main_process
+        if main:  # a checkpoint half-written when a process was killed (hundreds of MB) is never resumed from
+            discard_partial_writes(output_dir / CHECKPOINT)
+        start_epoch, history = self._resume(output_dir, fingerprint, model, optimizer, device)
         if accelerator is not None:
             model, optimizer = accelerator.prepare(model, optimizer)
         for epoch in range(start_epoch, o.epochs):

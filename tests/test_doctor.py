@@ -1,0 +1,117 @@
+"""The portable llama.cpp build, the child process that tries it, and ``nerdistill doctor``."""
+
+import json
+import platform
+
+import pytest
+
+from nerdistill.providers import llama_probe, llama_runtime
+from nerdistill.providers.llama_probe import ChildResult
+from tests.child_process import in_child_process
+
+SMALLEST = "smollm2-135m-instruct-q4_1"
+AMX_XEON_BUILD = ("CPU : SSE3 = 1 | SSSE3 = 1 | AVX = 1 | AVX2 = 1 | F16C = 1 | FMA = 1 | BMI2 = 1 | AVX512 = 1 | "
+                  "AVX512_VBMI = 1 | AVX512_VNNI = 1 | AVX512_BF16 = 1 | AMX_INT8 = 1 | LLAMAFILE = 1 | OPENMP = 1 | ")
+PORTABLE_BUILD = "CPU : SSE3 = 1 | SSSE3 = 1 | AVX = 1 | AVX2 = 1 | F16C = 1 | FMA = 1 | BMI2 = 1 | LLAMAFILE = 1 | "
+AVX2_CPU = {"pni", "ssse3", "avx", "avx2", "f16c", "fma", "bmi2"}
+AMX_XEON = AVX2_CPU | {"avx512f", "avx512vbmi", "avx512_vnni", "avx512_bf16", "amx_tile", "amx_int8", "amx_bf16"}
+
+
+def test_the_portable_build_names_every_cpu_feature_and_none_beyond_avx2():
+    args = llama_runtime.portable_variant("x86_64").cmake_args
+    assert "-DGGML_NATIVE=OFF" in args and "-DGGML_AVX2=ON" in args and "-DGGML_FMA=ON" in args
+    assert {"-DGGML_AVX512=OFF", "-DGGML_AMX_INT8=OFF", "-DGGML_AMX_TILE=OFF"} <= set(args)
+    assert not [a for a in args if a.endswith("=ON") and ("AVX512" in a or "AMX" in a)]
+    assert llama_runtime.portable_variant("aarch64").cmake_args == ("-DGGML_NATIVE=OFF",)
+
+
+def test_a_kept_wheel_says_how_it_was_built_so_a_native_one_is_never_reused_as_portable():
+    portable, native = llama_runtime.portable_variant("x86_64"), llama_runtime.native_variant()
+    assert portable.key != native.key and "portable" in portable.key and "native" in native.key
+    assert portable.key.startswith("llama-cpp-python-0.3.36-")
+
+
+def test_a_wheel_is_built_with_pips_cache_off_then_reused(tmp_path, monkeypatch):
+    monkeypatch.setenv("NERDISTILL_HOME", str(tmp_path))
+    calls = []
+
+    def fake_pip(arguments, environment, doing):
+        calls.append((arguments, environment.get("CMAKE_ARGS")))
+        if arguments[0] == "wheel":
+            folder = arguments[arguments.index("--wheel-dir") + 1]
+            (tmp_path / folder / "llama_cpp_python-0.3.36-py3-none-linux_x86_64.whl").write_bytes(b"wheel")
+
+    monkeypatch.setattr(llama_runtime, "_pip", fake_pip)
+    variant = llama_runtime.portable_variant("x86_64")
+    wheel = llama_runtime.build_wheel(variant, log=lambda line: None)
+    (arguments, cmake_args), = calls
+    assert "--no-cache-dir" in arguments and cmake_args == " ".join(variant.cmake_args)
+    assert wheel.parent.name == variant.key
+    assert json.loads((wheel.parent / "build.json").read_text())["cmake_args"] == list(variant.cmake_args)
+    assert llama_runtime.build_wheel(variant, log=lambda line: None) == wheel and len(calls) == 1
+
+
+def test_a_build_for_features_the_cpu_lacks_or_with_amx_fails_and_a_native_one_warns():
+    amx = llama_runtime.compiled_features(AMX_XEON_BUILD)
+    assert "AMX_INT8" in amx and "AVX512" in amx
+    failures, _ = llama_runtime.build_problems(amx, AMX_XEON)
+    assert failures == ["compiled with llama.cpp's AMX kernels, which die with SIGILL on Xeons that list AMX"]
+    failures, _ = llama_runtime.build_problems(amx, AVX2_CPU)
+    assert "this CPU lacks (AMX_INT8, AVX512, AVX512_BF16, AVX512_VBMI, AVX512_VNNI)" in failures[0]
+    native = amx - {"AMX_INT8"}
+    assert llama_runtime.build_problems(native, AMX_XEON)[1][0].startswith("built for this CPU (AVX512")
+    assert llama_runtime.build_problems(llama_runtime.compiled_features(PORTABLE_BUILD), AMX_XEON) == ([], [])
+
+
+def test_a_child_killed_by_a_signal_is_a_finding_not_a_crash_of_ours():
+    crashed = llama_probe.run_child(["-c", "import os, signal; os.kill(os.getpid(), signal.SIGILL)"], timeout=60)
+    assert crashed.crashed == "SIGILL (Illegal instruction)" and not crashed.ok
+    failed = llama_probe.run_child(["-c", "raise SystemExit('no such model')"], timeout=60)
+    assert failed.error == "no such model"
+    assert llama_probe.run_child(["-c", "print('[1, 2]')"], timeout=60).answer == [1, 2]
+
+
+def dies_of_an_illegal_instruction() -> None:
+    import os
+    import signal
+
+    os.kill(os.getpid(), signal.SIGILL)
+
+
+def test_a_crash_of_a_real_model_test_fails_that_test_alone_with_the_signal_named():
+    with pytest.raises(pytest.fail.Exception, match=r"killed the process with SIGILL \(Illegal instruction\); "
+                                                    "`nerdistill doctor` says why"):
+        in_child_process(dies_of_an_illegal_instruction)
+
+
+def test_doctor_names_a_crashing_build_and_the_command_that_mends_it(run_cli, monkeypatch, tmp_path):
+    monkeypatch.setenv("NERDISTILL_HOME", str(tmp_path))
+    monkeypatch.setattr(llama_probe, "build_info", lambda: ChildResult(crashed="SIGILL (Illegal instruction)"))
+    result = run_cli("doctor", "--quick")
+    assert result.exit_code == 1
+    assert "FAIL" in result.output and "killed the process: SIGILL (Illegal instruction)" in result.output
+    assert f"llama.cpp: {llama_runtime.REINSTALL_COMMAND}" in result.output
+    assert "Error: not usable: llama.cpp" in result.output
+    monkeypatch.setattr(llama_probe, "build_info", lambda: ChildResult(answer=["0.3.36", AMX_XEON_BUILD]))
+    monkeypatch.setattr(llama_runtime, "cpu_flags", lambda: AMX_XEON)
+    checks = {c["name"]: c for c in json.loads(run_cli("doctor", "--quick", "--json").stdout)}
+    assert checks["llama.cpp"]["status"] == "FAIL" and "AMX kernels" in checks["llama.cpp"]["detail"]
+    assert checks["local models"]["status"] == "missing"  # an empty NERDISTILL_HOME
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(platform.machine().lower() not in ("x86_64", "amd64"), reason="the portable build is x86-64's")
+def test_doctor_tries_the_installed_build_and_model_for_real(run_cli):
+    """On the installation README's command makes: the portable build, SmolLM2 (installed here if need be)
+    answering a prompt of a few hundred tokens in a child process."""
+    pytest.importorskip("llama_cpp", reason="llama-cpp-python is installed by `nerdistill models install-runtime`")
+    from nerdistill.providers.catalogue import install_model
+
+    install_model(SMALLEST, log=lambda line: None)
+    result = run_cli("doctor", "--json")
+    checks = {c["name"]: c for c in json.loads(result.stdout)}
+    assert checks["llama.cpp"]["status"] == "ok" and "(portable)" in checks["llama.cpp"]["detail"], checks
+    assert checks[f"model {SMALLEST}"]["status"] == "ok", checks[f"model {SMALLEST}"]
+    prompt_tokens = int(checks[f"model {SMALLEST}"]["detail"].split("answered a ")[1].split("-token")[0])
+    assert prompt_tokens >= 300  # long enough to reach the kernels that crashed on AMX Xeons
+    assert result.exit_code == 0 and not [c for c in checks.values() if c["status"] == "FAIL"]
