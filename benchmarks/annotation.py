@@ -9,8 +9,10 @@
    ratio of the two (target: within a few percent).
 4. With --local N --compare-native: the portable llama.cpp build this project installs against a native
    (-march=native) one of the same version on this machine, where the native one works: each in its own
-   child process (one process can load one libllama), alternated over --rounds, the same N sentences;
-   seconds per sentence, the ratio, and how many answers were the same. Writes
+   child process (one process can load one libllama), alternated over --rounds: llama.cpp's own speed on
+   a fixed workload (prompt and generated tokens per second; the ratio is the figure that compares the
+   builds), and on the same N sentences the seconds per sentence and how many answers were the same (the
+   builds' arithmetic differs in the last bits, so greedy answers can differ in length). Writes
    benchmarks/results-annotation-portable.json. The native wheel is built once (about 10 minutes).
 
     python benchmarks/annotation.py [--latency 0.2] [--local 10 [--strategy standard] [--logprobs]]
@@ -101,6 +103,37 @@ def local_model(n: int, folder: Path, strategies: list[str], logprobs: bool = Fa
     return figures
 
 
+def raw_llama_speed(prompt_tokens: int = 512, generated: int = 64) -> dict:
+    """llama.cpp's own speed on a fixed workload, whatever the answers: a prompt of ``prompt_tokens`` tokens
+    evaluated from an empty cache, then ``generated`` tokens written with the end of text forbidden. The
+    answers of two builds can differ (their arithmetic differs in the last bits, and greedy decoding
+    follows it), so seconds per sentence alone would compare different amounts of work."""
+    from llama_cpp import Llama
+
+    from nerdistill.providers.catalogue import resolve_model
+    from nerdistill.providers.local import DEFAULT_LOCAL_MODEL, usable_cores
+
+    llama = Llama(model_path=str(resolve_model(DEFAULT_LOCAL_MODEL)), n_ctx=2048, n_threads=usable_cores(),
+                  verbose=False)
+    words = " ".join(f"{w}" for s in read_sentences(SAMPLE) for w in s.tokens)
+    prompt = llama.detokenize(llama.tokenize(words.encode())[:prompt_tokens]).decode("utf-8", errors="ignore")
+    started = time.perf_counter()
+    first = llama.create_completion(prompt, max_tokens=1, temperature=0.0)
+    prompt_seconds = time.perf_counter() - started
+    llama.reset()
+    started = time.perf_counter()
+    written = llama.create_completion("Once upon a time", max_tokens=generated, temperature=0.0,
+                                      logit_bias={llama.token_eos(): -1e9})
+    write_seconds = time.perf_counter() - started
+    figures = {"prompt_tokens": first["usage"]["prompt_tokens"], "prompt_seconds": prompt_seconds,
+               "generated_tokens": written["usage"]["completion_tokens"], "generate_seconds": write_seconds}
+    figures["prompt_tokens_per_second"] = figures["prompt_tokens"] / prompt_seconds
+    figures["generated_tokens_per_second"] = figures["generated_tokens"] / write_seconds
+    print(f"llama.cpp alone: {figures['prompt_tokens_per_second']:.1f} prompt tokens/s, "
+          f"{figures['generated_tokens_per_second']:.1f} generated tokens/s", flush=True)
+    return figures
+
+
 def portable_against_native(n: int, strategies: list[str], rounds: int, folder: Path) -> dict:
     """Each build in child processes, alternated so that a drift of the machine's speed hits both alike."""
     import subprocess
@@ -126,13 +159,22 @@ def portable_against_native(n: int, strategies: list[str], rounds: int, folder: 
         info = subprocess.run([sys.executable, "-c", "import llama_cpp; print(llama_cpp.llama_print_system_info()"
                                ".decode())"], env={**os.environ, **environment}, capture_output=True, text=True)
         figures["builds"][name] = info.stdout.strip()
+    for measure in ("prompt_tokens_per_second", "generated_tokens_per_second"):
+        values = {name: [run["raw"][measure] for run in runs[name]] for name in builds}
+        means = {name: sum(v) / len(v) for name, v in values.items()}
+        figures[measure] = {**values, "portable_relative_to_native": means["portable"] / means["native"]}
+        print(f"llama.cpp alone, {measure.replace('_', ' ')}: portable {means['portable']:.1f}, native "
+              f"{means['native']:.1f}: ratio {means['portable'] / means['native']:.3f}", flush=True)
     for strategy in strategies:
         per = {name: [run["local"][strategy]["seconds_per_sentence"] for run in runs[name]] for name in builds}
         means = {name: sum(values) / len(values) for name, values in per.items()}
         answers = [[run["local"][strategy]["answers"] for run in runs[name]] for name in builds]
         same = sum(a == b for a, b in zip(answers[0][0], answers[1][0]))
+        tokens = {name: [run["local"][strategy]["completion_tokens_per_sentence"] for run in runs[name]]
+                  for name in builds}
         figures[strategy] = {"portable_seconds_per_sentence": per["portable"],
                              "native_seconds_per_sentence": per["native"],
+                             "completion_tokens_per_sentence": tokens,
                              "portable_speed_relative_to_native": means["native"] / means["portable"],
                              "same_answers": same, "answers": len(answers[0][0])}
         print(f"{strategy}: portable {means['portable']:.2f} s/sentence, native {means['native']:.2f}: the portable "
@@ -178,6 +220,8 @@ def main() -> None:
                        "cached": cached_rerun(args.cached, Path(folder))}
         if args.local:
             results["local"] = local_model(args.local + 1, Path(folder), strategies, keep_answers=args.keep_answers)
+        if args.keep_answers:  # a child of --compare-native
+            results["raw"] = raw_llama_speed()
         if args.local and args.logprobs:
             results["local_logprobs"] = with_logprobs = local_model(args.local + 1, Path(folder), strategies, True)
             for name in strategies:

@@ -71,7 +71,7 @@ def _add_commands() -> None:
                     store, strategies, train):
         cli.add_command(command)
     evaluate.add_command(evaluate_model_command)
-    plugin_host().manager.hook.register_commands(cli=cli)
+    plugin_host().call_each("register_commands", cli=cli)
 
 
 _add_commands()

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from nerdistill.cli.options import few_shot_options, strategy_from_options
 from nerdistill.core.confidence import require_logprobs
 from nerdistill.core.config import parse_assignments
 from nerdistill.core.distilled import distilled_sentences, write_distilled
@@ -18,8 +19,6 @@ from nerdistill.core.registry import registry
 from nerdistill.core.runner import AnnotationJob, checked_rescue
 from nerdistill.core.store import AnnotationStore
 from nerdistill.core.tables import format_table
-from nerdistill.prompts.examples import SELECTIONS
-from nerdistill.prompts.strategy import StrategyOptions
 
 
 @click.command()
@@ -34,13 +33,12 @@ from nerdistill.prompts.strategy import StrategyOptions
               help="Ask once more, with this provider option changed, for the sentences whose answer was invalid, "
                    "e.g. -R repeat_penalty=1.1. Repeatable.")
 @click.option("--strategy", default="standard", show_default=True, help="standard, cot, or a plugin's.")
-@click.option("--examples", default="builtin", show_default=True, help="'builtin', 'none' or a labelled file.")
-@click.option("-k", type=click.IntRange(min=0), default=4, show_default=True, help="Few-shot examples per sentence.")
-@click.option("--selection", type=click.Choice(SELECTIONS), default="fixed", show_default=True,
-              help="Few-shot examples: the first k, or per sentence the k most similar (TF-IDF or embedding).")
-@click.option("--on-invalid", type=click.Choice(["repair", "reask"]), default="repair", show_default=True,
-              help="Drop unknown types and strings not in the sentence, or send the answer back.")
-@click.option("--max-retries", type=click.IntRange(min=0), default=2, show_default=True)
+@few_shot_options
+@click.option("--on-invalid", type=click.Choice(["repair", "reask"]), default=None,
+              help="Drop unknown types and strings not in the sentence, or send the answer back [default: the "
+                   "strategy's own; repair for the built-ins].")
+@click.option("--max-retries", type=click.IntRange(min=0), default=None,
+              help="Re-asks after an invalid answer [default: the strategy's own; 2 for the built-ins].")
 @click.option("--store", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Annotation store (SQLite); default $NERDISTILL_HOME/annotations.sqlite.")
 @click.option("--concurrency", type=click.IntRange(min=1), default=4, show_default=True)
@@ -54,9 +52,10 @@ from nerdistill.prompts.strategy import StrategyOptions
 @click.option("--dry-run", is_flag=True, help="Estimate calls, tokens and cost; call nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 def annotate(input_file: Path, output: Path, provider: str, model: str | None, provider_options: tuple[str, ...],
-             rescue_options: tuple[str, ...], strategy: str, examples: str, k: int, selection: str, on_invalid: str,
-             max_retries: int, store: Path | None, concurrency: int, limit: int | None, require_entities: bool,
-             min_confidence: float | None, retry_failed: bool, offline: bool, dry_run: bool, as_json: bool) -> None:
+             rescue_options: tuple[str, ...], strategy: str, examples: str | None, k: int | None,
+             selection: str | None, on_invalid: str | None, max_retries: int | None, store: Path | None,
+             concurrency: int, limit: int | None, require_entities: bool, min_confidence: float | None,
+             retry_failed: bool, offline: bool, dry_run: bool, as_json: bool) -> None:
     """Annotate the sentences of INPUT with an LLM; every answer is cached, so re-runs cost nothing.
 
     Exits with code 1 when no sentence could be annotated (every answer invalid or failed), after writing
@@ -73,9 +72,9 @@ def annotate(input_file: Path, output: Path, provider: str, model: str | None, p
     if rescue_options:
         changes = parse_assignments(rescue_options, option="--rescue-option")
         rescue = checked_rescue(chosen, provider_class(provider, {**options, **changes}), "--rescue-option")
-    strategy_options = StrategyOptions(examples=examples, k=k, selection=selection, on_invalid=on_invalid,
-                                       max_retries=max_retries)
-    prompt = registry("prompt strategies").get(strategy, option="--strategy")(strategy, CONLL2003, strategy_options)
+    prompt = strategy_from_options(strategy, CONLL2003, {"examples": examples, "k": k, "selection": selection,
+                                                         "on_invalid": on_invalid, "max_retries": max_retries},
+                                   option="--strategy")
     job = AnnotationJob(chosen, prompt, AnnotationStore(store or default_store_path()), concurrency=concurrency,
                         retry_failed=retry_failed, offline=offline, rescue=rescue)
     if dry_run:

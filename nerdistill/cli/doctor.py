@@ -75,14 +75,16 @@ def llama_checks(quick: bool) -> list[Check]:
         return [Check("llama.cpp", "FAIL", f"llama-cpp-python does not load: {info.error}", REINSTALL)]
     version, system_info = info.answer
     compiled = llama_runtime.compiled_features(system_info)
-    failures, warnings = llama_runtime.build_problems(compiled, llama_runtime.cpu_flags())
+    failures = llama_runtime.build_problems(compiled, llama_runtime.cpu_flags())
     detail = f"llama-cpp-python {version}, compiled for {' '.join(sorted(compiled)) or 'no SIMD feature'}"
-    if failures or warnings:
-        status = "FAIL" if failures else "warn"
-        build = [Check("llama.cpp", status, f"{detail}: {'; '.join(failures + warnings)}", REINSTALL)]
+    if failures:
+        build = Check("llama.cpp", "FAIL", f"{detail}: {'; '.join(failures)}", REINSTALL)
+    elif llama_runtime.is_portable(compiled):
+        build = Check("llama.cpp", "ok", f"{detail} (portable: any x86-64 CPU of AVX2 and up)")
     else:
-        build = [Check("llama.cpp", "ok", f"{detail} (portable)")]
-    return build + model_checks(quick, build_usable=not failures)
+        build = Check("llama.cpp", "ok", f"{detail} (this CPU's features; for an environment that moves between "
+                                         "machines: nerdistill models install-runtime --build portable)")
+    return [build, *model_checks(quick, build_usable=not failures)]
 
 
 def model_checks(quick: bool, *, build_usable: bool) -> list[Check]:

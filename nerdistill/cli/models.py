@@ -8,7 +8,7 @@ import click
 
 from nerdistill.core.tables import format_table
 from nerdistill.providers.catalogue import CATALOGUE, install_model, installed_path, resolve_model, verify_model
-from nerdistill.providers.llama_runtime import LLAMA_CPP_REQUIREMENT, install_runtime, variant_named
+from nerdistill.providers.llama_runtime import BUILDS, LLAMA_CPP_REQUIREMENT, install_runtime, variant_named
 
 
 @click.group()
@@ -51,16 +51,18 @@ def path(name: str, verify: bool) -> None:
 
 
 @models.command("install-runtime")
-@click.option("--build", type=click.Choice(["portable", "native"]), default="portable", show_default=True,
-              help="portable: explicit x86-64-v3 features, runs on any AVX2 CPU; native: -march=native, for "
-                   "measuring only (it crashes on other CPUs, and on Xeons with AMX).")
+@click.option("--build", type=click.Choice(BUILDS), default="cpu", show_default=True,
+              help="cpu: the features this CPU lists (AVX2, AVX-512 where present), each named, AMX never; "
+                   "portable: x86-64-v3, for an environment that moves between machines; native: -march=native, "
+                   "for measuring only (it crashes on Xeons with AMX).")
 @click.option("--force", is_flag=True, help="Build the wheel again even if one of this build is kept.")
 def install_runtime_command(build: str, force: bool) -> None:
     """Build llama.cpp (llama-cpp-python) for the local provider and install it into this environment.
 
-    llama-cpp-python ships only as source and compiles with -march=native by default, which crashes on other
-    CPUs and on Xeons with AMX, and pip's wheel cache then reuses that build whatever the CPU. This builds it
-    with explicit CPU features (about 10 minutes on 2 cores, once; the wheel is kept in
-    $NERDISTILL_HOME/wheels under a name that says how it was built) and installs it."""
+    llama-cpp-python ships only as source and compiles with -march=native by default, which crashes on Xeons
+    with AMX, and pip's wheel cache then hands that build to the next machine whatever its CPU. This builds it
+    with every CPU feature named (about 10 minutes on 2 cores, once; the wheel is kept in
+    $NERDISTILL_HOME/wheels under a key of its flags, so it is reused only where it was built for) and
+    installs it."""
     install_runtime(variant_named(build), force=force, log=lambda line: click.echo(line, err=True))
     click.echo(LLAMA_CPP_REQUIREMENT)

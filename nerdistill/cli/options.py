@@ -1,15 +1,21 @@
-"""Options shared by several commands: reading sentence files, a list of score thresholds."""
+"""Options shared by several commands: reading sentence files, a strategy's few-shot options, a list of score
+thresholds."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import click
 
+from nerdistill.core.config import resolve_option_paths, validate_options
 from nerdistill.core.formats import FORMATS, read_sentences
+from nerdistill.core.labels import LabelSet
+from nerdistill.core.registry import registry
 from nerdistill.core.sentence import Sentence
 from nerdistill.core.tables import format_table
+from nerdistill.prompts.examples import SELECTIONS
 
 
 def reading_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -37,6 +43,31 @@ def read_with_options(path: str, options: dict[str, Any]) -> list[Sentence]:
         scheme=options.pop("scheme"),
         on_invalid="repair" if options.pop("repair") else "error",
     )
+
+
+def few_shot_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Add ``--examples``, ``-k`` and ``--selection``. Each left out keeps the strategy's own default (a plugin
+    strategy may default to no examples), so they default to None here."""
+    for option in reversed([
+        click.option("--examples", default=None,
+                     help="Few-shot examples: 'builtin', 'none' or a labelled file [default: the strategy's own; "
+                          "builtin for the built-ins]."),
+        click.option("-k", type=click.IntRange(min=0), default=None,
+                     help="Few-shot examples per sentence [default: the strategy's own; 4 for the built-ins]."),
+        click.option("--selection", type=click.Choice(SELECTIONS), default=None,
+                     help="The first k examples, or per sentence the k most similar (TF-IDF or embedding) "
+                          "[default: the strategy's own; fixed for the built-ins]."),
+    ]):
+        command = option(command)
+    return command
+
+
+def strategy_from_options(name: str, label_set: LabelSet, given: dict[str, Any], *, option: str):
+    """Strategy ``name`` with the options the user gave over its own defaults (None: not given)."""
+    strategy_class = registry("prompt strategies").get(name, option=option)
+    chosen = {key: value for key, value in given.items() if value is not None}
+    options = validate_options(strategy_class.options_model, chosen, "strategy options")
+    return strategy_class(name, label_set, resolve_option_paths(options, Path.cwd(), "strategy options"))
 
 
 def threshold_list(_context: click.Context, parameter: click.Parameter, value: str | None) -> list[float] | None:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 
 import click
 
-from nerdistill.core.plugins import plugin_host
+from nerdistill.core.plugins import LOAD_PLUGINS_VARIABLE, plugin_host
 from nerdistill.core.registry import KINDS, registry
 
 
@@ -26,8 +27,17 @@ def describe_plugins() -> list[dict]:
             record["distribution"] = host.distributions[name]
         records.append(record)
     for failure in host.load_errors:
-        records.append({"name": failure.name, "builtin": False, "hooks": [], "registers": {},
-                        "error": failure.error})
+        record = next((r for r in records if r["name"] == failure.name), None)
+        if record is None:  # skipped whole
+            record = {"name": failure.name, "builtin": False, "hooks": [], "registers": {}}
+            records.append(record)
+        if failure.distribution:
+            record["distribution"] = failure.distribution
+        record["error"] = "; ".join(filter(None, [record.get("error"), failure.error]))
+    for name, distribution in host.filtered_out:
+        records.append({"name": name, "builtin": False, "hooks": [], "registers": {},
+                        "distribution": distribution or "third-party",
+                        "filtered_out": f"{LOAD_PLUGINS_VARIABLE} does not name it"})
     return records
 
 
@@ -46,6 +56,9 @@ def plugins(as_json: bool, show_all: bool) -> None:
         origin = "built-in" if record["builtin"] else record.get("distribution", "third-party")
         click.echo(f"{record['name']} ({origin})")
         if "error" in record:
-            click.echo(f"  failed to load: {record['error']}")
+            click.echo(f"  skipped: {record['error']}")
+        if "filtered_out" in record:
+            click.echo(f"  not loaded: {record['filtered_out']} ({LOAD_PLUGINS_VARIABLE}="
+                       f"{os.environ.get(LOAD_PLUGINS_VARIABLE, '')!r})")
         for kind, names in record["registers"].items():
             click.echo(f"  {kind}: {', '.join(names)}")

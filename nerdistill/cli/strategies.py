@@ -11,8 +11,7 @@ from nerdistill.core.labels import CONLL2003
 from nerdistill.core.registry import registry
 from nerdistill.core.sentence import Sentence
 from nerdistill.core.tokenizer import tokenize
-from nerdistill.prompts.examples import SELECTIONS
-from nerdistill.prompts.strategy import StrategyOptions
+from nerdistill.cli.options import few_shot_options, strategy_from_options
 
 
 @click.group()
@@ -24,7 +23,7 @@ def strategies() -> None:
 @click.option("--json", "as_json", is_flag=True)
 def list_strategies(as_json: bool) -> None:
     """List the registered prompt strategies with their versions."""
-    rows = [{"name": e.name, "version": e.obj(e.name, CONLL2003, StrategyOptions(k=0)).version,
+    rows = [{"name": e.name, "version": e.obj(e.name, CONLL2003, e.obj.options_model.model_validate({"k": 0})).version,
              "plugin": e.plugin, "description": e.obj.description} for e in registry("prompt strategies")]
     if as_json:
         click.echo(json.dumps(rows, indent=2))
@@ -35,17 +34,14 @@ def list_strategies(as_json: bool) -> None:
 @strategies.command()
 @click.argument("name")
 @click.option("--sentence", required=True, help="Raw text of the sentence; it is tokenized as CoNLL-2003 is.")
-@click.option("--examples", default="builtin", show_default=True,
-              help="Few-shot examples: 'builtin', 'none', or a labelled CoNLL/JSONL file.")
-@click.option("-k", type=click.IntRange(min=0), default=4, show_default=True, help="Examples per sentence.")
-@click.option("--selection", type=click.Choice(SELECTIONS), default="fixed", show_default=True,
-              help="Few-shot examples: the first k, or per sentence the k most similar (TF-IDF or embedding).")
+@few_shot_options
 @click.option("--schema", is_flag=True, help="Also print the JSON schema the answer must follow.")
 @click.option("--json", "as_json", is_flag=True, help="Print the messages as JSON.")
-def show(name: str, sentence: str, examples: str, k: int, selection: str, schema: bool, as_json: bool) -> None:
+def show(name: str, sentence: str, examples: str | None, k: int | None, selection: str | None, schema: bool,
+         as_json: bool) -> None:
     """Print the exact messages strategy NAME would send for a sentence (no LLM is called)."""
-    options = StrategyOptions(examples=examples, k=k, selection=selection)
-    strategy = registry("prompt strategies").get(name, option="NAME")(name, CONLL2003, options)
+    strategy = strategy_from_options(name, CONLL2003, {"examples": examples, "k": k, "selection": selection},
+                                     option="NAME")
     target = Sentence(id="cli", tokens=tuple(tokenize(sentence)) or ("",))
     messages = strategy.messages(target)
     answer_schema = strategy.response_model().model_json_schema()

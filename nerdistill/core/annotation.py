@@ -145,6 +145,19 @@ def annotate_sentence(sentence: Sentence, strategy: AnsweringStrategy, ask: Aske
     return apply_alignment(outcome, sentence, strategy.options)
 
 
+def keep_known_types(outcome: Outcome, label_set: Any) -> Outcome:
+    """Spans a provider gave with a type outside the run's label set, dropped and counted as
+    ``unknown_types``: whatever the provider (a file, a plugin), only the run's types reach the distilled data.
+    An LLM's answer never has any: its schema already drops (or re-asks) them."""
+    unknown = [span for span in outcome.spans if span.label not in label_set]
+    if not unknown:
+        return outcome
+    counts = {**outcome.counts, "unknown_types": outcome.counts.get("unknown_types", 0) + len(unknown)}
+    if "aligned" in counts:
+        counts["aligned"] -= len(unknown)
+    return outcome.model_copy(update={"spans": [s for s in outcome.spans if s.label in label_set], "counts": counts})
+
+
 def apply_alignment(outcome: Outcome, sentence: Sentence, options: Any) -> Outcome:
     """Place the answer's strings on the sentence's tokens (see :mod:`nerdistill.core.align`).
 

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, ClassVar, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
 from nerdistill.core.errors import NerdistillError
 from nerdistill.core.jsonl import describe_validation_error
@@ -26,6 +26,14 @@ Model = TypeVar("Model", bound=BaseModel)
 
 class Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    #: the folder of the config file it was read from (None when built in code): the base of the relative
+    #: paths in the options of the plugins it names, which only the plugins' options models can tell apart
+    _folder: Path | None = PrivateAttr(None)
+
+    @property
+    def folder(self) -> Path:
+        return self._folder or Path.cwd()
 
 
 class TrainingConfig(BaseModel):
@@ -77,6 +85,9 @@ class Configured:
                             else self.options_model.model_validate(options or {}))
         except ValidationError as error:
             raise NerdistillError(f"{self.kind} {name!r}: {describe_validation_error(error)}") from None
+        missing = missing_option_paths(self.options)
+        if missing:  # before identity() or check() could read it and fail with a traceback
+            raise NerdistillError(f"{self.kind} {name!r}: {missing[0]}: no such file or folder")
 
 
 def load_config(path: str | Path, model: type[Model], *, _extending: tuple[Path, ...] = ()) -> Model:
@@ -100,7 +111,10 @@ def load_config(path: str | Path, model: type[Model], *, _extending: tuple[Path,
         config = model.model_validate(data, context={"base": path.parent.resolve()})
     except ValidationError as error:
         raise NerdistillError(config_error(error), path=path) from None
-    return resolve_paths(config, path.parent.resolve())
+    resolved = resolve_paths(config, path.parent.resolve())
+    if isinstance(resolved, Section):
+        resolved._folder = path.parent.resolve()
+    return resolved
 
 
 def _extended(path: Path, extends: Any, model: type[Model], extending: tuple[Path, ...]) -> dict[str, Any]:
@@ -153,6 +167,26 @@ def resolve_paths(value: Any, base: Path) -> Any:
         updates = {name: resolve_paths(getattr(value, name), base) for name in type(value).model_fields}
         return value.model_copy(update=updates)
     return value
+
+
+def resolve_option_paths(options: Model, base: Path, where: str) -> Model:
+    """A plugin's options with every ``Path``-typed one made absolute against ``base`` (the config file's
+    folder, as every path in a config is), each checked to exist: the options a plugin types as paths are
+    its inputs."""
+    updates = {}
+    for name in type(options).model_fields:
+        value = getattr(options, name)
+        if isinstance(value, Path):
+            updates[name] = Path(os.path.normpath(base / value.expanduser()))
+            if not updates[name].exists():
+                raise NerdistillError(f"{where}: {name}: {updates[name]}: no such file or folder")
+    return options.model_copy(update=updates) if updates else options
+
+
+def missing_option_paths(options: BaseModel) -> list[str]:
+    """``name: path`` of each ``Path``-typed option that names nothing on disk."""
+    return [f"{name}: {getattr(options, name)}" for name in type(options).model_fields
+            if isinstance(getattr(options, name), Path) and not getattr(options, name).exists()]
 
 
 def parse_assignments(items: Iterable[str], *, option: str) -> dict[str, Any]:

@@ -35,7 +35,7 @@ from nerdistill.core.agreement import agreed
 from nerdistill.core.articles import article_sentences, read_articles
 from nerdistill.core.claims import claimed
 from nerdistill.core.confidence import require_logprobs
-from nerdistill.core.config import validate_options
+from nerdistill.core.config import resolve_option_paths, validate_options
 from nerdistill.core.distilled import distilled_sentences, write_distilled
 from nerdistill.core.errors import NerdistillError
 from nerdistill.core.estimate import estimate
@@ -234,14 +234,16 @@ class Engine:
     def _provider(self, options: dict[str, Any], where: str):
         name = self.config.annotation.provider
         provider_class = registry("providers").get(name, option="annotation.provider")
-        return provider_class(name, validate_options(provider_class.options_model, options, where))
+        validated = validate_options(provider_class.options_model, options, where)
+        return provider_class(name, resolve_option_paths(validated, self.config.folder, where))
 
     def _strategy_options(self, source: DistillSource):
         name = source.strategy or self.config.annotation.strategy
         strategy_class = registry("prompt strategies").get(name, option=f"distill {source.name!r} strategy")
         merged = {**self.config.annotation.strategy_options, **source.strategy_options}
-        return name, strategy_class, validate_options(strategy_class.options_model, merged,
-                                                      f"strategy options of {source.name!r}")
+        where = f"strategy options of {source.name!r}"
+        options = validate_options(strategy_class.options_model, merged, where)
+        return name, strategy_class, resolve_option_paths(options, self.config.folder, where)
 
     def strategy(self, source: DistillSource):
         name, strategy_class, options = self._strategy_options(source)
@@ -430,7 +432,7 @@ def result_row(model: PlannedModel, summary: dict[str, Any]) -> dict[str, Any]:
     row = {**model_identity(model), "f1": word["micro"]["f1"],
            "types": {t: f["f1"] for t, f in word["types"].items()}, "train_seconds": summary["train_seconds"],
            "devices": sorted({e["device"] for e in summary["epochs"] if "device" in e}),
-           "weights": [[e["distilled_weight"], e["original_weight"]] for e in summary["epochs"]]}
+           "weights": summary["weights"]}  # the schedule's, whatever the trainer logs
     if "subword" in summary["scores"]:
         row["subword_f1"] = summary["scores"]["subword"]["micro"]["f1"]
     return row

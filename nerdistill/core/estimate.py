@@ -16,9 +16,8 @@ from nerdistill.core.llm import import_litellm
 from nerdistill.core.runner import AnnotationJob
 from nerdistill.core.sentence import Sentence
 
-#: completion tokens per call, by strategy, as measured with Qwen2.5-Coder-1.5B on CoNLL sentences
-#: (benchmarks/annotation.py: 30 and 169); other models will differ
-COMPLETION_TOKENS = {"standard": 30, "cot": 170}
+#: completion tokens per call of a strategy that gives no estimate of its own
+DEFAULT_COMPLETION_TOKENS = 100
 
 
 def estimate(job: AnnotationJob, sentences: list[Sentence], completion_tokens: int | None = None) -> dict[str, Any]:
@@ -32,7 +31,8 @@ def estimate(job: AnnotationJob, sentences: list[Sentence], completion_tokens: i
     elif measured is not None and measured["completion_tokens"]:
         per_call, basis = round(measured["completion_tokens"] / measured["answers"]), _basis(measured)
     else:
-        per_call, basis = COMPLETION_TOKENS.get(job.strategy.name, 100), "the strategy's typical figure"
+        per_call = getattr(job.strategy, "completion_tokens_estimate", DEFAULT_COMPLETION_TOKENS)
+        basis = "the strategy's typical figure"
     prompt_tokens = completion = 0
     if calls:
         litellm = import_litellm()

@@ -24,7 +24,17 @@ class ProviderOptions(BaseModel):
 
 
 class Provider(Configured):
-    """Base of providers; subclasses set ``options_model`` and implement :meth:`asker` or :meth:`annotate`."""
+    """Base of providers; subclasses set ``options_model`` and implement :meth:`asker` or :meth:`annotate`.
+
+    A provider is built as ``Provider(name, options)``: ``options`` (a dict from a config table or ``-O``) is
+    validated by ``options_model`` (a :class:`ProviderOptions` subclass), and an unknown key or a wrong type
+    is a one-line error naming the key. Options typed ``Path`` are inputs: resolved against the config
+    file's folder and checked to exist before anything else runs. The order of calls is fixed:
+    :meth:`identity` first (it keys the store, so it must not read files that may be missing or call out),
+    then :meth:`check` only if some answer is not in the store, then :meth:`annotate` per sentence, from
+    several threads at once unless ``max_concurrency`` says otherwise. A problem the user can fix is a
+    :class:`~nerdistill.core.errors.NerdistillError` (one line, no traceback); any other exception is a bug.
+    """
 
     options_model: ClassVar[type[ProviderOptions]] = ProviderOptions
     kind = "provider"
@@ -35,23 +45,39 @@ class Provider(Configured):
 
     @property
     def model(self) -> str:
+        """The model's name, as summaries, the store's statistics and the dry run show it."""
         return str(getattr(self.options, "model", self.name))
 
     def identity(self) -> dict[str, Any]:
+        """Everything about this provider that can change an answer, as JSON-able values, never a secret: part
+        of every answer's key in the store, so changing any of it asks again. Called first, before
+        :meth:`check`; by default the name and every option."""
         return {"provider": self.name, **self.options.model_dump(mode="json")}
 
     def check(self, *, offline: bool) -> None:
-        """Fail before the first call if the provider cannot run (missing key, missing model, not offline-safe);
-        a job the store answers whole never calls it, so cached answers need no key or model."""
+        """Raise a :class:`NerdistillError` saying what to do if the provider cannot run here (a missing key or
+        model, an address ``offline`` mode forbids). Called once, just before the first call that the store
+        cannot answer, so cached answers need no key, model or network. By default, nothing to check."""
 
     def asker(self) -> Asker:
+        """For a provider that calls an LLM: the client that sends one structured request, usually a
+        :class:`~nerdistill.core.llm.LiteLLMAsker` with the completion options; instructor, validation,
+        re-asks, alignment, retries and caching then come from the default :meth:`annotate`."""
         raise NotImplementedError(f"provider {self.name!r} does not call an LLM")
 
     def annotate(self, sentence: Sentence, strategy: Any, request: Request) -> Outcome:
+        """One sentence's :class:`~nerdistill.core.annotation.Outcome`, from any thread. ``strategy`` is the
+        prompt strategy: ``strategy.label_set`` is the run's label set (the entity types to give),
+        ``request`` what it sends (messages, answer model, validation context). A provider that brings spans
+        itself (a file, a simulation) returns ``Outcome(status="ok", spans=..., provider_spans=True)``; spans
+        of a type outside the label set are dropped and counted as ``unknown_types`` after it returns. An
+        answer that cannot be used is ``Outcome(status="failed", error=...)``, recorded and counted; a
+        :class:`~nerdistill.core.annotation.TransportError` (rate limit, timeout) is retried with backoff."""
         return annotate_sentence(sentence, strategy, self.asker(), request)
 
     def price(self, prompt_tokens: int, completion_tokens: int) -> float | None:
-        """The cost of a call of this size, or None where the price is unknown."""
+        """The cost in dollars of a call of this size, or None where the price is unknown (for the dry run's
+        estimate and the summaries); by default free, as a local model is."""
         return 0.0
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from nerdistill.core.errors import NerdistillError
-from nerdistill.core.plugins import plugin_host
+from nerdistill.core.plugins import PluginLoadError, plugin_host
 
 KINDS: dict[str, str] = {
     "providers": "register_providers",
@@ -76,13 +76,27 @@ def clear_registries() -> None:
 
 
 def _build(kind: str) -> Registry:
+    """Built-ins register first; a third-party plugin whose registration fails (a name already taken, a bug
+    in its hook) is reported and that registration skipped, so the registry stays usable."""
+    host = plugin_host()
     built = Registry(kind)
-    hook = getattr(plugin_host().manager.hook, KINDS[kind])
-    for implementation in hook.get_hookimpls():  # in registration order
+    for implementation in getattr(host.manager.hook, KINDS[kind]).get_hookimpls():  # in registration order
         plugin_name = implementation.plugin_name
+        third_party = plugin_name not in host.builtin_names
 
-        def register(name: str, obj: Any, _plugin: str = plugin_name) -> None:
-            built.add(name, obj, _plugin)
+        def register(name: str, obj: Any, _plugin: str = plugin_name, _third_party: bool = third_party) -> None:
+            try:
+                built.add(name, obj, _plugin)
+            except NerdistillError as error:
+                if not _third_party:
+                    raise
+                host.report(PluginLoadError(_plugin, str(error), host.distributions.get(_plugin)))
 
-        implementation.function(register=register)
+        try:
+            implementation.function(register=register)
+        except Exception as error:  # a plugin's bug must not make the whole registry unusable
+            if not third_party:
+                raise
+            host.report(PluginLoadError(plugin_name, f"{KINDS[kind]} raised {type(error).__name__}: {error}",
+                                        host.distributions.get(plugin_name)))
     return built

@@ -22,7 +22,8 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from nerdistill.core.annotation import Outcome, Request, TransportError, Usage, apply_alignment, build_request
+from nerdistill.core.annotation import (Outcome, Request, TransportError, Usage, apply_alignment, build_request,
+                                        keep_known_types)
 from nerdistill.core.errors import NerdistillError
 from nerdistill.core.progress import progress_bar
 from nerdistill.core.provider import Provider
@@ -176,7 +177,8 @@ class AnnotationJob:
     def _call(self, sentence: Sentence, request: Request) -> Outcome:
         for attempt in range(self.retry.attempts):
             try:
-                return self.provider.annotate(sentence, self.strategy, request)
+                return keep_known_types(self.provider.annotate(sentence, self.strategy, request),
+                                        self.strategy.label_set)
             except TransportError as error:
                 if attempt + 1 == self.retry.attempts:
                     return Outcome(status="failed", error=f"transport: {error} (after {attempt + 1} attempts)",

@@ -33,6 +33,10 @@ class TrainerOptions(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     epochs: int = Field(20, ge=1)
+    # the engine sets these two for every trainer: the config's lr_decay sweep, and whether to draw progress
+    lr_decay: float | None = Field(None, gt=0, le=1, description="multiply the learning rate by this after each epoch")
+    progress: bool | None = Field(None, description="a progress bar (default: only on a terminal)",
+                                  json_schema_extra=NOT_AFFECTING_WEIGHTS)
 
     def affecting_weights(self) -> dict[str, Any]:
         """The options as JSON, less those marked ``Field(..., json_schema_extra=NOT_AFFECTING_WEIGHTS)``
@@ -71,6 +75,12 @@ class Trainer(Configured):
 
     def train(self, *, distilled: list[Sentence], original: list[Sentence], mixer: Any, label_set: LabelSet,
               output_dir: Path, seed: int) -> TrainingResult:
+        """Train one model in ``output_dir``, taking each epoch's data from ``mixer.epoch(t)`` (indices into
+        ``distilled`` and ``original`` with their weights), reproducibly from ``seed``; save the model in
+        ``output_dir / "model"`` with a ``nerdistill.json`` card (:data:`MODEL_CARD`: at least ``trainer``, its
+        registered name, and ``options``, its options as JSON; ``fingerprint`` lets scores be cached). Return a
+        :class:`TrainingResult` whose ``log`` has one dict per epoch with at least ``seconds``. A stopped
+        training should resume from its last finished epoch when called again with the same arguments."""
         raise NotImplementedError
 
     def fingerprint(self, *, distilled: list[Sentence], original: list[Sentence], mixer: Any, label_set: LabelSet,
@@ -85,6 +95,8 @@ class Trainer(Configured):
         return 0
 
     def predict(self, model_dir: Path, sentences: list[Sentence]) -> list[tuple[str, ...]]:
+        """Each sentence's IOB2 tags, one per token, from the model saved in ``model_dir`` (``nerdistill
+        predict``, ``evaluate model`` and every run's test score)."""
         raise NotImplementedError
 
     def predict_scored(self, model_dir: Path, sentences: list[Sentence]) -> list[WordScores]:

@@ -38,6 +38,7 @@ def train_and_evaluate(*, trainer: Trainer, schedule: NamedSchedule, distilled: 
         return {"schedule": schedule.label, "model": str(result.model_dir), "epochs": result.log, "main_process": False}
     summary: dict[str, Any] = {"schedule": schedule.label, "mix_mode": mix_mode, "seed": seed,
                                "model": str(result.model_dir), "epochs": result.log,
+                               "weights": [[p.distilled_weight, p.original_weight] for p in mixer.plan],
                                "train_seconds": round(sum(e["seconds"] for e in result.log), 2)}
     if test:
         summary["scores"] = evaluate_model(trainer, result.model_dir, test, subword=subword, cache_dir=output_dir)

@@ -21,6 +21,7 @@ from nerdistill.prompts.strategy import PromptStrategy, gold_entities
 
 class StandardStrategy(PromptStrategy):
     description = "Few-shot annotation; the answer is the type -> entity strings dictionary."
+    completion_tokens_estimate = 30  # measured with Qwen2.5-Coder-1.5B on CoNLL sentences (benchmarks/annotation.py)
 
     def response_model(self) -> type[BaseModel]:
         return entities_model(self.label_set)
@@ -33,6 +34,7 @@ class ChainOfThoughtStrategy(PromptStrategy):
     description = "Few-shot chain of thought: context, candidates, types, justification, then the dictionary."
     default_system = templates.COT_SYSTEM
     format_instructions = templates.COT_FORMAT
+    completion_tokens_estimate = 170  # as measured for the standard strategy
 
     def response_model(self) -> type[BaseModel]:
         return chain_of_thought_model(self.label_set)

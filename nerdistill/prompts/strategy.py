@@ -11,7 +11,8 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
-from typing import Any, ClassVar
+from pathlib import Path
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -29,7 +30,8 @@ class StrategyOptions(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    examples: str = Field(BUILTIN, description="'builtin', 'none', or a labelled CoNLL/JSONL file")
+    examples: Literal["builtin", "none"] | Path = Field(BUILTIN, description="'builtin', 'none', or a labelled "
+                                                       "CoNLL/JSONL file (relative to the config file)")
     k: int = Field(4, ge=0, description="few-shot examples per sentence")
     selection: ExampleSelection = Field("fixed", description="'fixed' (the first k), 'similar' (TF-IDF) or "
                                         "'embedding' (sentence embeddings), per sentence")
@@ -51,6 +53,9 @@ class PromptStrategy:
     options_model: ClassVar[type[StrategyOptions]] = StrategyOptions
     default_system: ClassVar[str] = templates.STANDARD_SYSTEM
     format_instructions: ClassVar[str] = templates.STANDARD_FORMAT
+    #: completion tokens a call typically writes, for ``--dry-run``'s estimate before the store has measured
+    #: answers of this strategy (then their mean is used); chain of thought writes several times more
+    completion_tokens_estimate: ClassVar[int] = 100
 
     def __init__(self, name: str, label_set: LabelSet = CONLL2003, options: StrategyOptions | None = None,
                  forbidden_examples: Iterable[Sentence] = ()):
@@ -67,18 +72,26 @@ class PromptStrategy:
                                         forbidden=forbidden_examples, embedder=options.embedder)
 
     def response_model(self) -> type[BaseModel]:
+        """The Pydantic model an answer must validate against (instructor sends its JSON schema); built from
+        ``self.label_set``, as :func:`~nerdistill.prompts.schemas.entities_model` does for the paper's
+        dictionary. :meth:`entities` must find the dictionary in it."""
         raise NotImplementedError
 
     def example_answer(self, example: Sentence) -> dict[str, Any]:
+        """What the answer to a labelled few-shot example looks like (JSON-able, in the response model's
+        shape); the assistant turn after each example."""
         raise NotImplementedError
 
     @property
     def version(self) -> str:
+        """A hash of everything the strategy sends but the sentence (templates, format, schema): part of the
+        store's keys, so answers of two versions never mix."""
         text = json.dumps([self.system_template, self.user_template, self.format_instructions,
                            self.response_model().model_json_schema()], sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()[:12]
 
     def system_message(self) -> str:
+        """The system turn: the role, each type with its description, the answer's format."""
         types = "\n".join(f"- {t.name}: {t.description}" for t in self.label_set.types)
         type_names = ", ".join(self.label_set.names)
         format_text = templates.render(self.format_instructions, {
@@ -87,6 +100,7 @@ class PromptStrategy:
                                                        "format": format_text})
 
     def user_message(self, sentence: Sentence) -> str:
+        """The user turn asking about ``sentence`` (and about each few-shot example)."""
         return templates.render(self.user_template, {"sentence": sentence.text})
 
     def messages(self, sentence: Sentence) -> list[dict[str, str]]:
@@ -100,6 +114,8 @@ class PromptStrategy:
         return messages
 
     def validation_context(self, sentence: Sentence) -> dict[str, Any]:
+        """What the answer model's validators see (instructor's ``context``): the tokens, to check that each
+        entity string occurs, and the policies for what does not validate."""
         return {"tokens": list(sentence.tokens), "on_invalid": self.options.on_invalid,
                 "case_sensitive": self.options.case_sensitive}
 

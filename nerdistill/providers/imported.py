@@ -21,7 +21,7 @@ from nerdistill.core.sentence import Sentence
 
 
 class ImportedOptions(ProviderOptions):
-    path: str = Field(description="annotated sentences, JSONL or CoNLL")
+    path: Path = Field(description="annotated sentences, JSONL or CoNLL (relative to the config file)")
     match: Literal["tokens", "id"] = Field("tokens", description="how a sentence is found in the file")
 
 
@@ -37,10 +37,10 @@ class ImportedProvider(Provider):
 
     @property
     def model(self) -> str:
-        return Path(self.options.path).name
+        return self.options.path.name
 
     def identity(self) -> dict[str, Any]:
-        digest = hashlib.sha256(Path(self.options.path).read_bytes()).hexdigest()
+        digest = hashlib.sha256(self.options.path.read_bytes()).hexdigest()
         return {"provider": self.name, "match": self.options.match, "sha256": digest}
 
     def check(self, *, offline: bool) -> None:

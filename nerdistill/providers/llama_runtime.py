@@ -1,21 +1,27 @@
-"""Building and installing llama.cpp (llama-cpp-python) so that it runs on any x86-64 CPU of AVX2 and up.
+"""Building and installing llama.cpp (llama-cpp-python) for the CPU it runs on, never with ``-march=native``.
 
 llama-cpp-python is published only as source, and its default build passes ``-march=native``
-(``GGML_NATIVE``): it compiles for the CPU it is built on. That build is a trap twice over. On an Intel
-Xeon with AMX (Sapphire Rapids and later) it compiles llama.cpp's AMX kernels, which die with SIGILL
-(``tileloadd``) as soon as a prompt is a few hundred tokens; and pip's wheel cache keys on the source, not
-on the flags, so a wheel built natively on one machine is silently reused on the next, whatever its CPU.
+(``GGML_NATIVE``): it compiles for whatever the build machine's compiler believes it has. That build is a
+trap twice over. On an Intel Xeon with AMX (Sapphire Rapids and later) it compiles llama.cpp's AMX
+kernels, which die with SIGILL (``tileloadd``) as soon as a prompt is a few hundred tokens; and pip's wheel
+cache keys on the source, not on the flags, so a wheel built on one machine is silently reused on the next,
+whatever its CPU.
 
-So nerdistill builds the wheel itself with explicit CPU features: x86-64-v3 (SSE4.2, AVX, AVX2, BMI2,
-FMA, F16C), which every x86-64 server CPU of the last ten years has, and none of AVX-512 or AMX.
-``benchmarks/annotation.py --local N --compare-native`` measures what that costs against a native build
-on a machine where the native one works. The wheel is built with pip's cache off and kept in
-``$NERDISTILL_HOME/wheels/<variant>/``, under a name that says how it was built: a portable wheel can be
-reused on any machine, a native one only on a CPU with the same features. Other architectures get
-llama.cpp's generic build (``GGML_NATIVE=OFF``).
+So nerdistill builds the wheel itself, with every CPU feature named (``-DGGML_NATIVE=OFF`` and each
+``GGML_<feature>`` on or off), AMX always off:
 
-``nerdistill models install-runtime`` runs this; ``nerdistill doctor`` checks the result. Only the
-standard library is used, so this works before anything else is installed.
+- ``cpu`` (the default): the x86 features this CPU lists in ``/proc/cpuinfo`` (AVX2, and AVX-512 with its
+  VNNI and BF16 where present), chosen where the install happens. On this project's AMD EPYC it evaluated
+  prompts 1.4 times as fast as ``portable`` (``benchmarks/results-annotation-portable.json``).
+- ``portable``: x86-64-v3 (SSE4.2, AVX, AVX2, BMI2, FMA, F16C), which every x86-64 server CPU of the last
+  ten years has: for an environment or image that moves between machines.
+- ``native``: llama.cpp's own ``-march=native``, for measuring only.
+
+The wheel is built with pip's cache off and kept in ``$NERDISTILL_HOME/wheels/<key>/``, the key naming the
+build and a hash of its flags, so a wheel is only ever reused on a CPU it was built for: a ``cpu`` wheel of
+an AVX-512 machine is not what an AVX2 machine finds. ``nerdistill doctor`` fails a build that uses a
+feature this CPU lacks (an environment copied from elsewhere) and says what to run. Other architectures get
+llama.cpp's generic build (``GGML_NATIVE=OFF``). Only the standard library is used here.
 """
 
 from __future__ import annotations
@@ -37,11 +43,18 @@ from nerdistill.core.paths import nerdistill_home
 
 LLAMA_CPP_REQUIREMENT = "llama-cpp-python==0.3.36"
 
-# x86-64-v3: every feature named, none left to the build machine. AVX-512 is off because AVX2-only CPUs
-# (many AMD EPYC before Zen 4, desktop Intel) would die on it; AMX is off because its kernels crash.
-PORTABLE_X86_64_FEATURES = ("SSE42", "AVX", "AVX2", "BMI2", "FMA", "F16C")
-X86_64_FEATURES_OFF = ("AVX_VNNI", "AVX512", "AVX512_VBMI", "AVX512_VNNI", "AVX512_BF16",
-                       "AMX_TILE", "AMX_INT8", "AMX_BF16")
+# each of llama.cpp's x86 feature switches, and the CPU flags (as /proc/cpuinfo names them) it needs
+X86_FEATURES: dict[str, tuple[str, ...]] = {
+    "SSE42": ("sse4_2",), "AVX": ("avx",), "AVX2": ("avx2",), "BMI2": ("bmi2",), "FMA": ("fma",), "F16C": ("f16c",),
+    "AVX_VNNI": ("avx_vnni",), "AVX512": ("avx512f", "avx512cd", "avx512vl", "avx512dq", "avx512bw"),
+    "AVX512_VBMI": ("avx512f", "avx512vbmi"), "AVX512_VNNI": ("avx512f", "avx512_vnni"),
+    "AVX512_BF16": ("avx512f", "avx512_bf16"),
+}
+# x86-64-v3, which every x86-64 server CPU of the last ten years has
+X86_64_V3 = ("SSE42", "AVX", "AVX2", "BMI2", "FMA", "F16C")
+# always off: llama.cpp's AMX kernels die with SIGILL on Xeons that list AMX
+AMX = ("AMX_TILE", "AMX_INT8", "AMX_BF16")
+BUILDS = ("cpu", "portable", "native")
 
 # the reinstall a user is told to run when the installed build does not suit this CPU
 REINSTALL_COMMAND = "nerdistill models install-runtime --force"
@@ -61,14 +74,29 @@ class BuildVariant:
         return f"{LLAMA_CPP_REQUIREMENT.replace('==', '-')}-{self.name}-{digest}"
 
 
+def x86_variant(name: str, features: tuple[str, ...] | list[str]) -> BuildVariant:
+    """Every feature switch named, on or off: nothing left to the build machine."""
+    args = ["-DGGML_NATIVE=OFF"] + [f"-DGGML_{f}={'ON' if f in features else 'OFF'}" for f in X86_FEATURES]
+    return BuildVariant(name, tuple(args + [f"-DGGML_{f}=OFF" for f in AMX]))
+
+
 def portable_variant(machine: str | None = None) -> BuildVariant:
     machine = (machine or platform.machine()).lower()
-    args = ["-DGGML_NATIVE=OFF"]
     if machine in ("x86_64", "amd64"):
-        args += [f"-DGGML_{feature}=ON" for feature in PORTABLE_X86_64_FEATURES]
-        args += [f"-DGGML_{feature}=OFF" for feature in X86_64_FEATURES_OFF]
-        return BuildVariant(f"portable-{machine}-v3", tuple(args))
-    return BuildVariant(f"portable-{machine}-generic", tuple(args))
+        return x86_variant(f"portable-{machine}-v3", X86_64_V3)
+    return BuildVariant(f"portable-{machine}-generic", ("-DGGML_NATIVE=OFF",))
+
+
+def cpu_variant(flags: set[str] | None = None, machine: str | None = None) -> BuildVariant:
+    """The x86 features this CPU has, each named; AMX never. Elsewhere, the generic build."""
+    machine = (machine or platform.machine()).lower()
+    if machine not in ("x86_64", "amd64"):
+        return portable_variant(machine)
+    flags = cpu_flags() if flags is None else flags
+    features = [f for f, needed in X86_FEATURES.items() if all(flag in flags for flag in needed)]
+    beyond = [f.lower() for f in features if f not in X86_64_V3]
+    level = "v3" if all(f in features for f in X86_64_V3) else "base"
+    return x86_variant(f"cpu-{machine}-{'-'.join([level, *beyond])}", features)
 
 
 def native_variant() -> BuildVariant:
@@ -78,11 +106,10 @@ def native_variant() -> BuildVariant:
 
 
 def variant_named(name: str) -> BuildVariant:
-    if name == "portable":
-        return portable_variant()
-    if name == "native":
-        return native_variant()
-    raise NerdistillError(f"unknown llama.cpp build {name!r}: 'portable' or 'native'")
+    variants = {"cpu": cpu_variant, "portable": portable_variant, "native": native_variant}
+    if name not in variants:
+        raise NerdistillError(f"unknown llama.cpp build {name!r}: {', '.join(BUILDS)}")
+    return variants[name]()
 
 
 def cpu_flags() -> set[str]:
@@ -167,10 +194,10 @@ def compiled_features(system_info: str) -> set[str]:
     return features
 
 
-def build_problems(compiled: set[str], flags: set[str]) -> tuple[list[str], list[str]]:
-    """What is wrong with a build on this CPU: (failures, warnings). A feature the CPU lacks dies with SIGILL;
-    AMX kernels died on Xeons that list AMX; a native build works here but nowhere else."""
-    failures, warnings = [], []
+def build_problems(compiled: set[str], flags: set[str]) -> list[str]:
+    """What makes a build unusable on this CPU: a feature the CPU lacks dies with SIGILL, and AMX kernels died
+    on Xeons that list AMX."""
+    failures = []
     if flags:
         missing = sorted(f for f in compiled if COMPILED_FEATURE_FLAGS[f] not in flags)
         if missing:
@@ -178,8 +205,9 @@ def build_problems(compiled: set[str], flags: set[str]) -> tuple[list[str], list
                             "an illegal instruction")
     if "AMX_INT8" in compiled:
         failures.append("compiled with llama.cpp's AMX kernels, which die with SIGILL on Xeons that list AMX")
-    extra = sorted(compiled - PORTABLE_COMPILED - {"AMX_INT8"})
-    if extra and not failures:
-        warnings.append(f"built for this CPU ({', '.join(extra)} beyond x86-64-v3), not the portable build: "
-                        "copied to another machine it may crash")
-    return failures, warnings
+    return failures
+
+
+def is_portable(compiled: set[str]) -> bool:
+    """Whether a build uses no more than x86-64-v3, and so runs on any x86-64 CPU of AVX2 and up."""
+    return compiled <= PORTABLE_COMPILED

@@ -32,6 +32,9 @@ class Schedule(BaseModel):
     summary: ClassVar[str] = ""
 
     def distilled_weight(self, epoch: int, epochs: int) -> float:
+        """The weight w0 of distilled data in epoch ``epoch`` (0-based) of ``epochs``, between 0 and 1; original
+        data gets ``1 - w0``. Called once per epoch by the mixer; raise ``ValueError`` for an epoch out of
+        range (:func:`progress` does)."""
         raise NotImplementedError
 
     def weights(self, epoch: int, epochs: int) -> tuple[float, float]:
@@ -40,6 +43,7 @@ class Schedule(BaseModel):
         return w0, 1.0 - w0
 
     def curve(self, epochs: int) -> list[tuple[float, float]]:
+        """The weights of every epoch, for plots and ``schedules show``; not meant to be overridden."""
         return [self.weights(t, epochs) for t in range(epochs)]
 
     def label(self, name: str) -> str:

@@ -54,7 +54,6 @@ class TokenClassificationOptions(TrainerOptions):
     eval_batch_size: int = Field(2, ge=1, json_schema_extra=NOT_AFFECTING_WEIGHTS)
     max_length: int = Field(128, ge=8)
     learning_rate: float = Field(1e-5, gt=0)
-    lr_decay: float | None = Field(None, gt=0, le=1, description="multiply the learning rate by this after each epoch")
     weight_decay: float = Field(0.0, ge=0)
     max_grad_norm: float | None = Field(1.0, gt=0)
     padding: Padding = Field("dynamic", description="'dynamic', or 'max_length' as the paper's protocol")
@@ -68,8 +67,6 @@ class TokenClassificationOptions(TrainerOptions):
                         json_schema_extra=NOT_AFFECTING_WEIGHTS)
     threads: int | None = Field(None, ge=1, description="CPU threads for torch (default: torch's choice)",
                                 json_schema_extra=NOT_AFFECTING_WEIGHTS)
-    progress: bool | None = Field(None, description="a progress bar (default: only on a terminal)",
-                                  json_schema_extra=NOT_AFFECTING_WEIGHTS)
 
 
 class TokenClassificationTrainer(Trainer):
