@@ -7,16 +7,17 @@
    of the shipped CoNLL sample (needs `nerdistill models install qwen2.5-coder-1.5b-instruct-q4_k_m`);
    with --logprobs, the same again with the log probabilities recorded (each entity's confidence), and the
    ratio of the two (target: within a few percent).
-4. With --local N --compare-native: the portable llama.cpp build this project installs against a native
-   (-march=native) one of the same version on this machine, where the native one works: each in its own
+4. With --local N --compare-builds: the llama.cpp builds `nerdistill models install-runtime` makes
+   (portable, x86-64-v3; cpu, this CPU's features) against a native (-march=native) one of the same version
+   on this machine, where the native one works: each in its own
    child process (one process can load one libllama), alternated over --rounds: llama.cpp's own speed on
    a fixed workload (prompt and generated tokens per second; the ratio is the figure that compares the
-   builds), and on the same N sentences the seconds per sentence and how many answers were the same (the
+   builds), and on the same N sentences the seconds per sentence and how many answers were native's (the
    builds' arithmetic differs in the last bits, so greedy answers can differ in length). Writes
-   benchmarks/results-annotation-portable.json. The native wheel is built once (about 10 minutes).
+   benchmarks/results-annotation-builds.json. Each wheel is built once (about 10 minutes each).
 
     python benchmarks/annotation.py [--latency 0.2] [--local 10 [--strategy standard] [--logprobs]]
-    python benchmarks/annotation.py --local 30 --strategy standard --compare-native [--rounds 2]
+    python benchmarks/annotation.py --local 30 --strategy standard --compare-builds [--rounds 2]
 """
 
 from __future__ import annotations
@@ -134,52 +135,54 @@ def raw_llama_speed(prompt_tokens: int = 512, generated: int = 64) -> dict:
     return figures
 
 
-def portable_against_native(n: int, strategies: list[str], rounds: int, folder: Path) -> dict:
-    """Each build in child processes, alternated so that a drift of the machine's speed hits both alike."""
+def compare_builds(n: int, strategies: list[str], rounds: int, folder: Path) -> dict:
+    """The portable, this-CPU and native builds, each installed apart and run in its own child processes,
+    alternated round by round so that a drift of the machine's speed hits all alike; ratios against native."""
     import subprocess
 
-    from nerdistill.providers.llama_runtime import build_wheel, native_variant
+    from nerdistill.providers.llama_runtime import BUILDS, build_wheel, variant_named
 
-    native_site = folder / "native-site"
-    wheel = build_wheel(native_variant(), log=lambda line: print(line, flush=True))
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(native_site),
-                    str(wheel)], check=True)
-    builds = {"portable": {}, "native": {"PYTHONPATH": str(native_site)}}
-    runs: dict[str, list[dict]] = {name: [] for name in builds}
+    sites = {}
+    for name in BUILDS:
+        wheel = build_wheel(variant_named(name), log=lambda line: print(line, flush=True))
+        sites[name] = folder / f"site-{name}"
+        subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target",
+                        str(sites[name]), str(wheel)], check=True)
+    environments = {name: {**os.environ, "PYTHONPATH": str(site)} for name, site in sites.items()}
+    runs: dict[str, list[dict]] = {name: [] for name in BUILDS}
     for round_number in range(rounds):
-        for name, environment in builds.items():
+        for name in BUILDS:
             output = folder / f"{name}-{round_number}.json"
             command = [sys.executable, __file__, "--only-local", "--local", str(n), "--keep-answers", "--json",
                        str(output), *[f"--strategy={s}" for s in strategies]]
             print(f"round {round_number + 1}, {name} build:", flush=True)
-            subprocess.run(command, env={**os.environ, **environment}, check=True)
+            subprocess.run(command, env=environments[name], check=True)
             runs[name].append(json.loads(output.read_text()))
     figures: dict = {"sentences": n, "rounds": rounds, "cpu": _cpu_model(), "builds": {}}
-    for name, environment in builds.items():
+    for name in BUILDS:
         info = subprocess.run([sys.executable, "-c", "import llama_cpp; print(llama_cpp.llama_print_system_info()"
-                               ".decode())"], env={**os.environ, **environment}, capture_output=True, text=True)
+                               ".decode())"], env=environments[name], capture_output=True, text=True)
         figures["builds"][name] = info.stdout.strip()
     for measure in ("prompt_tokens_per_second", "generated_tokens_per_second"):
-        values = {name: [run["raw"][measure] for run in runs[name]] for name in builds}
+        values = {name: [run["raw"][measure] for run in runs[name]] for name in BUILDS}
         means = {name: sum(v) / len(v) for name, v in values.items()}
-        figures[measure] = {**values, "portable_relative_to_native": means["portable"] / means["native"]}
-        print(f"llama.cpp alone, {measure.replace('_', ' ')}: portable {means['portable']:.1f}, native "
-              f"{means['native']:.1f}: ratio {means['portable'] / means['native']:.3f}", flush=True)
+        figures[measure] = {**values, **{f"{name}_relative_to_native": means[name] / means["native"]
+                                         for name in BUILDS if name != "native"}}
+        print(f"llama.cpp alone, {measure.replace('_', ' ')}: "
+              + ", ".join(f"{name} {means[name]:.1f} (x{means[name] / means['native']:.3f} of native)"
+                          for name in BUILDS), flush=True)
     for strategy in strategies:
-        per = {name: [run["local"][strategy]["seconds_per_sentence"] for run in runs[name]] for name in builds}
-        means = {name: sum(values) / len(values) for name, values in per.items()}
-        answers = [[run["local"][strategy]["answers"] for run in runs[name]] for name in builds]
-        same = sum(a == b for a, b in zip(answers[0][0], answers[1][0]))
+        per = {name: [run["local"][strategy]["seconds_per_sentence"] for run in runs[name]] for name in BUILDS}
         tokens = {name: [run["local"][strategy]["completion_tokens_per_sentence"] for run in runs[name]]
-                  for name in builds}
-        figures[strategy] = {"portable_seconds_per_sentence": per["portable"],
-                             "native_seconds_per_sentence": per["native"],
-                             "completion_tokens_per_sentence": tokens,
-                             "portable_speed_relative_to_native": means["native"] / means["portable"],
-                             "same_answers": same, "answers": len(answers[0][0])}
-        print(f"{strategy}: portable {means['portable']:.2f} s/sentence, native {means['native']:.2f}: the portable "
-              f"build runs at {means['native'] / means['portable']:.3f} times the native one's speed; "
-              f"{same} of {len(answers[0][0])} answers the same", flush=True)
+                  for name in BUILDS}
+        native_answers = runs["native"][0]["local"][strategy]["answers"]
+        same = {name: sum(a == b for a, b in zip(runs[name][0]["local"][strategy]["answers"], native_answers))
+                for name in BUILDS}
+        figures[strategy] = {"seconds_per_sentence": per, "completion_tokens_per_sentence": tokens,
+                             "answers_same_as_native": same, "answers": len(native_answers)}
+        print(f"{strategy}: seconds per sentence " + ", ".join(f"{k} {sum(v) / len(v):.2f}" for k, v in per.items())
+              + "; answers the same as native's: " + ", ".join(f"{k} {v}" for k, v in same.items())
+              + f" of {len(native_answers)}", flush=True)
     return figures
 
 
@@ -197,20 +200,21 @@ def main() -> None:
     parser.add_argument("--local", type=int, default=0, help="sentences for the local model (0: skip)")
     parser.add_argument("--strategy", action="append", choices=["standard", "cot"], help="default: both")
     parser.add_argument("--logprobs", action="store_true", help="the local model with logprobs too")
-    parser.add_argument("--compare-native", action="store_true",
-                        help="the local model under the portable build against a native one (needs --local)")
-    parser.add_argument("--rounds", type=int, default=2, help="with --compare-native: runs of each build")
+    parser.add_argument("--compare-builds", action="store_true",
+                        help="the local model under the portable and this-CPU builds against a native one (needs "
+                             "--local)")
+    parser.add_argument("--rounds", type=int, default=2, help="with --compare-builds: runs of each build")
     parser.add_argument("--only-local", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--keep-answers", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     strategies = args.strategy or ["standard", "cot"]
-    if args.compare_native:
+    if args.compare_builds:
         if not args.local:
-            parser.error("--compare-native needs --local N")
+            parser.error("--compare-builds needs --local N")
         with tempfile.TemporaryDirectory() as folder:
-            results = portable_against_native(args.local, strategies, args.rounds, Path(folder))
-        output = args.json or ROOT / "benchmarks" / "results-annotation-portable.json"
+            results = compare_builds(args.local, strategies, args.rounds, Path(folder))
+        output = args.json or ROOT / "benchmarks" / "results-annotation-builds.json"
         output.write_text(json.dumps(results, indent=2) + "\n")
         return
     with tempfile.TemporaryDirectory() as folder:
@@ -220,7 +224,7 @@ def main() -> None:
                        "cached": cached_rerun(args.cached, Path(folder))}
         if args.local:
             results["local"] = local_model(args.local + 1, Path(folder), strategies, keep_answers=args.keep_answers)
-        if args.keep_answers:  # a child of --compare-native
+        if args.keep_answers:  # a child of --compare-builds
             results["raw"] = raw_llama_speed()
         if args.local and args.logprobs:
             results["local_logprobs"] = with_logprobs = local_model(args.local + 1, Path(folder), strategies, True)

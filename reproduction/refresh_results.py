@@ -4,10 +4,10 @@
 
 Each run's report is written again from its folder (``nerdistill run CONFIG --stage report`` does the same)
 and copied here (``report.md``, ``report.json``, plots), since ``runs/`` is not committed; then the tables
-that set the two teachers side by side (``nerdistill compare``, the commands of REPRODUCTION.md). Nothing
+that set the two teachers side by side (``nerdistill compare``, the commands of docs/reproduction.md). Nothing
 is trained and no LLM is asked. A run whose folder does not exist yet is passed over, and said so.
 
-The figures written into REPRODUCTION.md by hand are checked against the copied ``report.json`` files by
+The figures written into docs/reproduction.md by hand are checked against the copied ``report.json`` files by
 ``tests/test_reproduction_figures.py``: run it after this script to see which of them moved.
 """
 
@@ -26,7 +26,7 @@ RESULTS = HERE / "results"
 CONFIGS = ["phase1_local", "phase2_oracle", "phase2_local", "phase3_oracle", "phase3_local", "agreement_local",
            "control_epochs"]
 REPORT_FILES = ["report.md", "report.json", "f1_by_group.png", "schedules.png"]
-#: (run folders, what to compare, title, output, plot): each a ``nerdistill compare`` of REPRODUCTION.md
+#: (run folders, what to compare, title, output, plot): each a ``nerdistill compare`` of docs/reproduction.md
 COMPARISONS = [
     (["reproduction-phase1", "reproduction-phase2-oracle"], ["--paper", "--only", "annotation"], "Table 1",
      "table1.md", None),

@@ -9,7 +9,7 @@
 # phase2_local while the BBC annotation is under way joins it, each sentence asked once). The local
 # teacher's tables come before the simulated teacher's table 3: they are the reproduction's main result. Stop it at any time
 # (Ctrl-C stops them all, as does killing this script's process group): running it again carries on where
-# each stage stopped. Logs (appended to): runs/run-here-core<N>.log. Measured rates and what is left: REPRODUCTION.md.
+# each stage stopped. Logs (appended to): runs/run-here-core<N>.log. Measured rates and what is left: docs/reproduction.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 NERDISTILL=${NERDISTILL:-nerdistill}

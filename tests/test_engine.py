@@ -326,7 +326,7 @@ def test_the_script_refreshing_the_results_covers_every_run_and_table():
     spec.loader.exec_module(refresh)
     assert sorted(refresh.CONFIGS) == sorted(p.stem for p in (ROOT / "reproduction").glob("*.toml"))
     outputs = {nerdistill.load_run_config(ROOT / "reproduction" / f"{c}.toml").output.name for c in refresh.CONFIGS}
-    documented = " ".join((ROOT / "REPRODUCTION.md").read_text().split())
+    documented = " ".join((ROOT / "docs" / "reproduction.md").read_text().split())
     for folders, options, title, table, _ in refresh.COMPARISONS:
         assert set(folders) <= outputs and (refresh.RESULTS / table).exists(), title
         command = " ".join(["nerdistill compare", *(f"runs/{f}" for f in folders), *options, f'--title "{title}"',

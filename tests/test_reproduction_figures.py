@@ -1,4 +1,4 @@
-"""REPRODUCTION.md's tables 1 to 3 say what the committed reports say.
+"""docs/reproduction.md's tables 1 to 3 say what the committed reports say.
 
 Those tables are written by hand (they add the paper's figures and F1 per type beside ours), so this checks
 each of their rows against ``reproduction/results/<run>/report.json``, the report ``nerdistill report`` wrote
@@ -19,7 +19,7 @@ RESULTS = ROOT / "reproduction" / "results"
 
 
 def section(title: str) -> str:
-    text = (ROOT / "REPRODUCTION.md").read_text()
+    text = (ROOT / "docs" / "reproduction.md").read_text()
     return re.search(rf"^## {title}\b.*?(?=^## )", text, re.M | re.S).group(0)
 
 

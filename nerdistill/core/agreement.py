@@ -2,7 +2,7 @@
 
 Two prompt strategies of a weak teacher over-identify in different places. On the 1000 CoNLL-2003
 sentences of this project's table 1, the local model's standard and chain-of-thought answers agree on
-entities at precision 0.67, where each alone has 0.46 and 0.34 (REPRODUCTION.md): keeping what both
+entities at precision 0.67, where each alone has 0.46 and 0.34 (docs/reproduction.md): keeping what both
 give trades recall for precision, for the price of annotating twice.
 """
 

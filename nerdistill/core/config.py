@@ -51,19 +51,24 @@ class TrainingConfig(BaseModel):
 class TrainData(Section):
     distilled: list[Path] = Field(default_factory=list, description="distilled (LLM-annotated) sentence files")
     original: list[Path] = Field(default_factory=list, description="original (human-annotated) sentence files")
-    test: Path | None = None
+    test: Path | None = Field(None, description="the gold file the model is scored on")
 
 
 class TrainConfig(Section):
     """A ``nerdistill train`` config: one model from files, under one schedule."""
 
-    output: Path
-    seed: int = 0
+    output: Path = Field(description="the folder of the model and its scores")
+    seed: int = Field(0, description="random seed of the mixing and the training")
     labels: LabelMapping = Field(None, description="entity types and descriptions (default CoNLL-2003)")
-    data: TrainData
-    schedule: str | dict[str, Any] = "simple_mix"
-    mix_mode: Literal["sample", "loss"] = "sample"
-    training: TrainingConfig = Field(default_factory=TrainingConfig)
+    data: TrainData = Field(description="the files to train and score on ([data])")
+    schedule: str | dict[str, Any] = Field("simple_mix",
+                                           description="a schedule name, 'name:param=value', or a table {name = ..., "
+                                                       "param = ...}")
+    mix_mode: Literal["sample", "loss"] = Field("sample",
+                                                description="'sample': each epoch draws its share of each source; "
+                                                            "'loss': every example, its loss weighted")
+    training: TrainingConfig = Field(default_factory=TrainingConfig,
+                                     description="the trainer and its options ([training])")
     subword_scores: bool = Field(True, description="also report the paper's subword-level scores")
 
     @property

@@ -28,20 +28,21 @@ ScheduleSpec = str | dict[str, Any]
 
 class DataConfig(Section):
     gold: Path | None = Field(None, description="labelled pool the samples are drawn from")
-    test: Path | None = None
+    test: Path | None = Field(None, description="the gold file the models are scored on (never used for examples)")
     original: int | Path | None = Field(None, description="original data: a sample size from gold, or a file")
     seed: int = Field(1, description="sampling seed")
 
 
 class DistillSource(Section):
-    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$",
+                      description="the source's name (letters, digits, . _ -), as groups name it")
     sample: int | None = Field(None, ge=1, description="sentences drawn from data.gold, disjoint from the original")
     sentences: Path | None = Field(None, description="a sentence file (CoNLL or JSONL) to annotate")
     articles: Path | None = Field(None, description="raw articles (.jsonl, .txt or a folder) to split and annotate")
     size: int | None = Field(None, ge=1, description="sample this many of the sentences or article sentences")
-    min_tokens: int = Field(1, ge=1)
-    max_tokens: int | None = Field(None, ge=1)
-    seed: int | None = None
+    min_tokens: int = Field(1, ge=1, description="leave out sentences shorter than this")
+    max_tokens: int | None = Field(None, ge=1, description="leave out sentences longer than this")
+    seed: int | None = Field(None, description="sampling seed (default: data.seed plus the source's position)")
     strategy: str | None = Field(None, description="overrides annotation.strategy for this source")
     strategy_options: dict[str, Any] = Field(default_factory=dict, description="merged over annotation's")
     agree: list[str] | None = Field(None, min_length=2, max_length=2,
@@ -63,39 +64,55 @@ class DistillSource(Section):
 
 
 class AnnotationConfig(Section):
-    provider: str = "litellm"
-    provider_options: dict[str, Any] = Field(default_factory=dict)
-    strategy: str = "standard"
-    strategy_options: dict[str, Any] = Field(default_factory=dict)
-    concurrency: int = Field(4, ge=1)
+    provider: str = Field("litellm", description="litellm, local, file, oracle-noise, or a plugin's")
+    provider_options: dict[str, Any] = Field(default_factory=dict,
+                                             description="the provider's options (see the provider sections below)")
+    strategy: str = Field("standard", description="standard, cot, or a plugin's")
+    strategy_options: dict[str, Any] = Field(default_factory=dict,
+                                             description="the strategy's options (see the prompt strategy sections "
+                                                         "below)")
+    concurrency: int = Field(4, ge=1, description="calls at once (a local model serves one at a time)")
     store: Path | None = Field(None, description="annotation store (default: annotations.sqlite in the run folder)")
-    retry_failed: bool = False
+    retry_failed: bool = Field(False, description="ask again for sentences whose stored answer was invalid")
     rescue_options: dict[str, Any] | None = Field(None, description="provider options changed for one more ask "
                                                   "of the sentences whose answer was invalid")
 
 
 class GroupConfig(Section):
-    name: str = Field(pattern=r"^[A-Za-z0-9_.:=-]+$")
-    schedule: ScheduleSpec
+    name: str = Field(pattern=r"^[A-Za-z0-9_.:=-]+$",
+                      description="the group's name in reports (A, B, ... in the paper)")
+    schedule: ScheduleSpec = Field(
+                                   description="a schedule name, 'name:param=value', or a table {name = ..., param = "
+                                               "...}")
     distilled: list[str] | None = Field(None, description="distill sources to train on (default: all)")
 
 
 class RunConfig(Section):
-    name: str = "run"
-    output: Path
+    name: str = Field("run", description="the run's name, in reports and comparisons")
+    output: Path = Field(description="the run folder: data, store, distilled data, models, reports")
     offline: bool = Field(False, description="refuse any address but loopback")
     labels: LabelMapping = Field(None, description="entity types and descriptions (default CoNLL-2003)")
-    data: DataConfig
-    distill: list[DistillSource] = Field(default_factory=list)
-    annotation: AnnotationConfig = Field(default_factory=AnnotationConfig)
-    training: TrainingConfig = Field(default_factory=TrainingConfig)
-    groups: list[GroupConfig] = Field(default_factory=list)
+    data: DataConfig = Field(description="the gold pool, the test file and the original data ([data])")
+    distill: list[DistillSource] = Field(default_factory=list,
+                                         description="the sources of distilled data ([[distill]])")
+    annotation: AnnotationConfig = Field(default_factory=AnnotationConfig,
+                                         description="the provider and prompt strategy that annotate the distilled "
+                                                     "data ([annotation])")
+    training: TrainingConfig = Field(default_factory=TrainingConfig,
+                                     description="the trainer and its options ([training])")
+    groups: list[GroupConfig] = Field(default_factory=list,
+                                      description="what to train: each group a schedule and the distill sources it "
+                                                  "mixes ([[groups]])")
     schedules: list[ScheduleSpec] = Field(default_factory=list, description="shorthand: one group per schedule")
     lr_decay: list[float | Literal["none"]] = Field(default_factory=lambda: ["none"],
                                                     description="sweep: 'none' and/or factors such as 0.95")
-    seeds: list[int] = Field(default_factory=lambda: [0])
-    mix_mode: Literal["sample", "loss"] = "sample"
-    subword_scores: bool = True
+    seeds: list[int] = Field(default_factory=lambda: [0],
+                             description="sweep: one model per seed of each group and decay; mean and sd over seeds")
+    mix_mode: Literal["sample", "loss"] = Field("sample",
+                                                description="'sample': each epoch draws its share of each source; "
+                                                            "'loss': every example, its loss weighted")
+    subword_scores: bool = Field(True,
+                                 description="also report the paper's subword-level scores beside the word-level ones")
     reuse_models_from: list[Path] = Field(default_factory=list, description="other run folders whose finished "
                                           "models, trained with the same data and settings, are taken, not retrained")
     compare_with_paper: bool = Field(False, description="set arXiv 2402.09282's published figures beside "

@@ -32,7 +32,7 @@ class TrainerOptions(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    epochs: int = Field(20, ge=1)
+    epochs: int = Field(20, ge=1, description="training epochs; the schedule gives each its mix")
     # the engine sets these two for every trainer: the config's lr_decay sweep, and whether to draw progress
     lr_decay: float | None = Field(None, gt=0, le=1, description="multiply the learning rate by this after each epoch")
     progress: bool | None = Field(None, description="a progress bar (default: only on a terminal)",

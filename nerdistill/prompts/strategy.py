@@ -40,10 +40,14 @@ class StrategyOptions(BaseModel):
         "repair", description="'reask': an answer with unknown types or strings not in the sentence is "
         "sent back to the LLM; 'repair': those are dropped and counted")
     max_retries: int = Field(2, ge=0, description="re-asks after an invalid answer (instructor)")
-    system_template: str | None = None
-    user_template: str | None = None
-    alignment: AlignmentPolicy = "first"
-    case_sensitive: bool = False
+    system_template: str | None = Field(None,
+                                        description="the system message, with {types}, {type_names} and {format} "
+                                                    "(default: the strategy's)")
+    user_template: str | None = Field(None, description="the user message, with {sentence} (default: the strategy's)")
+    alignment: AlignmentPolicy = Field("first",
+                                       description="which occurrence an entity string takes: 'first', 'in_order' or "
+                                                   "'all'")
+    case_sensitive: bool = Field(False, description="match entity strings to the sentence with their case")
 
 
 class PromptStrategy:

@@ -30,9 +30,9 @@ class LiteLLMOptions(ProviderOptions):
     model: str = Field(DEFAULT_MODEL, description="a litellm model string")
     api_base: str | None = Field(None, description="the server's URL, e.g. http://127.0.0.1:8080/v1")
     api_key_env: str | None = Field(None, description="environment variable holding the API key")
-    temperature: float = 0.0
-    seed: int | None = 0
-    max_tokens: int | None = None
+    temperature: float = Field(0.0, description="sampling temperature (0: greedy, as the paper)")
+    seed: int | None = Field(0, description="sampling seed, where the API takes one")
+    max_tokens: int | None = Field(None, description="the most tokens an answer may have (default: the API's)")
     timeout: float = Field(120.0, gt=0, description="seconds before a call counts as timed out")
     mode: InstructorMode = Field("md_json", description="how instructor asks for JSON")
     extra: dict[str, Any] = Field(default_factory=dict, description="more litellm.completion arguments")

@@ -12,7 +12,7 @@ So nerdistill builds the wheel itself, with every CPU feature named (``-DGGML_NA
 
 - ``cpu`` (the default): the x86 features this CPU lists in ``/proc/cpuinfo`` (AVX2, and AVX-512 with its
   VNNI and BF16 where present), chosen where the install happens. On this project's AMD EPYC it evaluated
-  prompts 1.4 times as fast as ``portable`` (``benchmarks/results-annotation-portable.json``).
+  prompts faster than ``portable`` (``benchmarks/results-annotation-builds.json`` has the ratios).
 - ``portable``: x86-64-v3 (SSE4.2, AVX, AVX2, BMI2, FMA, F16C), which every x86-64 server CPU of the last
   ten years has: for an environment or image that moves between machines.
 - ``native``: llama.cpp's own ``-march=native``, for measuring only.

@@ -32,9 +32,9 @@ class LocalOptions(ProviderOptions):
     model: str = Field(DEFAULT_LOCAL_MODEL, description="a catalogue name (nerdistill models list) or a .gguf path")
     n_ctx: int = Field(4096, ge=256, description="context window in tokens")
     n_threads: int | None = Field(None, ge=1, description="CPU threads (default: the cores this process may use)")
-    temperature: float = 0.0
-    seed: int = 0
-    max_tokens: int = Field(1024, ge=16)
+    temperature: float = Field(0.0, description="sampling temperature (0: greedy)")
+    seed: int = Field(0, description="sampling seed")
+    max_tokens: int = Field(1024, ge=16, description="the most tokens an answer may have; a looping answer stops here")
     repeat_penalty: float | None = Field(None, gt=0, description="llama.cpp's penalty on tokens repeated in "
                                          "the answer (1.1 is common): greedy decoding by a small model can loop "
                                          "on one entity until max_tokens; unset, none")

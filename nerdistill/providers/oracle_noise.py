@@ -35,9 +35,11 @@ GPT4_COT_RECALL = {t: scores[1] for t, scores in TABLE1["cot"].items() if t != "
 
 
 class OracleNoiseOptions(ProviderOptions):
-    precision: dict[str, float] = Field(default_factory=lambda: dict(GPT4_COT_PRECISION))
-    recall: dict[str, float] = Field(default_factory=lambda: dict(GPT4_COT_RECALL))
-    seed: int = 0
+    precision: dict[str, float] = Field(default_factory=lambda: dict(GPT4_COT_PRECISION),
+                                        description="the share of the simulated teacher's entities that are right")
+    recall: dict[str, float] = Field(default_factory=lambda: dict(GPT4_COT_RECALL),
+                                     description="the share of the gold entities the simulated teacher finds")
+    seed: int = Field(0, description="seed of the simulated errors")
     confusion_share: float = Field(0.5, ge=0, le=1, description="share of false positives that are type confusions")
 
 

@@ -50,14 +50,16 @@ TRAIN_LOG = "train_log.jsonl"
 
 class TokenClassificationOptions(TrainerOptions):
     encoder: str = Field("bert-base-uncased", description="a folder, a cached hub id, or all-minilm-l6-v2")
-    batch_size: int = Field(4, ge=1)
-    eval_batch_size: int = Field(2, ge=1, json_schema_extra=NOT_AFFECTING_WEIGHTS)
-    max_length: int = Field(128, ge=8)
-    learning_rate: float = Field(1e-5, gt=0)
-    weight_decay: float = Field(0.0, ge=0)
-    max_grad_norm: float | None = Field(1.0, gt=0)
+    batch_size: int = Field(4, ge=1, description="sentences (or windows) per optimizer step")
+    eval_batch_size: int = Field(2, ge=1, json_schema_extra=NOT_AFFECTING_WEIGHTS,
+                                 description="sentences per batch when predicting")
+    max_length: int = Field(128, ge=8,
+                            description="word pieces per window; longer sentences are cut into windows of whole words")
+    learning_rate: float = Field(1e-5, gt=0, description="AdamW's learning rate")
+    weight_decay: float = Field(0.0, ge=0, description="AdamW's weight decay")
+    max_grad_norm: float | None = Field(1.0, gt=0, description="gradients clipped to this norm (none: not clipped)")
     padding: Padding = Field("dynamic", description="'dynamic', or 'max_length' as the paper's protocol")
-    group_by_length: bool = True
+    group_by_length: bool = Field(True, description="batch sentences of similar length together (less padding)")
     fused_optimizer: bool = Field(True, description="fused AdamW where torch has it (much faster on CPU)")
     precision: Literal["fp32", "bf16"] = Field(
         "fp32", description="'bf16': the forward pass autocast to bfloat16, weights and optimizer in fp32; faster "
