@@ -33,11 +33,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from nerdistill.core.formats import read_sentences  # noqa: E402
-from nerdistill.core.registry import registry  # noqa: E402
-from nerdistill.core.runner import AnnotationJob  # noqa: E402
-from nerdistill.core.sentence import Sentence  # noqa: E402
-from nerdistill.core.store import AnnotationStore  # noqa: E402
+from nerdistill.core.data.formats import read_sentences  # noqa: E402
+from nerdistill.core.plugins.registry import registry  # noqa: E402
+from nerdistill.core.annotation.runner import AnnotationJob  # noqa: E402
+from nerdistill.core.data.sentence import Sentence  # noqa: E402
+from nerdistill.core.annotation.store import AnnotationStore  # noqa: E402
 from nerdistill.prompts.strategy import StrategyOptions  # noqa: E402
 from tests.fake_openai import Behaviour, FakeOpenAIServer  # noqa: E402
 

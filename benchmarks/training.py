@@ -35,11 +35,11 @@ VARIANTS = {"paper": {"padding": "max_length", "group_by_length": False, "fused_
 def run_variant(args: argparse.Namespace) -> dict:
     """One variant, in this process: train, time it, score it."""
     sys.path.insert(0, str(ROOT))
-    from nerdistill.core.formats import read_sentences
-    from nerdistill.core.labels import CONLL2003
-    from nerdistill.core.registry import registry
-    from nerdistill.core.sampling import sample_sentences
-    from nerdistill.core.training import train_and_evaluate
+    from nerdistill.core.data.formats import read_sentences
+    from nerdistill.core.data.labels import CONLL2003
+    from nerdistill.core.plugins.registry import registry
+    from nerdistill.core.data.sampling import sample_sentences
+    from nerdistill.core.training.one_model import train_and_evaluate
     from nerdistill.schedules import make_schedule
 
     train = sample_sentences(read_sentences(args.train), min(args.size, len(read_sentences(args.train))), seed=0)

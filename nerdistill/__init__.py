@@ -9,6 +9,6 @@ __version__ = "0.1.0"
 
 from nerdistill.api import RunResults, load_run_config, read_results, run, tag  # noqa: E402
 from nerdistill.core.errors import NerdistillError  # noqa: E402
-from nerdistill.core.hookspecs import hookimpl  # noqa: E402  (plugins import it from here)
+from nerdistill.core.plugins.hookspecs import hookimpl  # noqa: E402  (plugins import it from here)
 
 __all__ = ["NerdistillError", "RunResults", "__version__", "hookimpl", "load_run_config", "read_results", "run", "tag"]

@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from nerdistill.core.config import errors_in, load_config
-from nerdistill.core.run_config import RunConfig
+from nerdistill.core.config.loading import errors_in, load_config
+from nerdistill.core.config.run import RunConfig
 
 if TYPE_CHECKING:
-    from nerdistill.core.sentence import Sentence
+    from nerdistill.core.data.sentence import Sentence
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,7 @@ def run(config: RunConfig | str | Path, *, stages: tuple[str, ...] | None = None
     """Run a config's stages (all by default); finished work is never redone. ``shard = (i, n)``: train
     only this process's share of the models (see :class:`~nerdistill.core.engine.Engine`)."""
     from nerdistill.core.engine import STAGES, Engine
-    from nerdistill.core.report import collect
+    from nerdistill.core.reporting.report import collect
 
     source = None if isinstance(config, RunConfig) else Path(config)
     config = config if isinstance(config, RunConfig) else load_run_config(config)
@@ -72,7 +72,7 @@ def run(config: RunConfig | str | Path, *, stages: tuple[str, ...] | None = None
 
 def read_results(run_dir: str | Path) -> dict[str, Any]:
     """The collected results of a run folder (models, aggregates, annotation, stage times)."""
-    from nerdistill.core.report import collect
+    from nerdistill.core.reporting.report import collect
 
     return collect(Path(run_dir))
 
@@ -81,12 +81,12 @@ def tag(model_dir: str | Path, texts: Sequence[str | Sentence], *, scores: bool 
         min_score: float | None = None) -> list[Sentence]:
     """Tag texts with a trained model folder, as ``nerdistill predict`` does: each string is split into
     sentences and words as ``nerdistill data sentences`` splits raw text (its sentences' ``document`` says
-    which string they came from), a :class:`~nerdistill.core.sentence.Sentence` is tagged as it is. With
+    which string they came from), a :class:`~nerdistill.core.data.sentence.Sentence` is tagged as it is. With
     ``scores``, each sentence's ``meta["span_scores"]`` scores its ``spans``; ``min_score`` leaves out the
     entities scoring under it."""
-    from nerdistill.core.articles import Article, article_sentences
-    from nerdistill.core.prediction import predict_sentences
-    from nerdistill.core.sentence import Sentence
+    from nerdistill.core.data.articles import Article, article_sentences
+    from nerdistill.core.training.prediction import predict_sentences
+    from nerdistill.core.data.sentence import Sentence
 
     sentences: list[Sentence] = []
     for index, text in enumerate(texts):

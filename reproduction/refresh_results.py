@@ -18,7 +18,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from nerdistill.core.report import write_report
+from nerdistill.core.reporting.report import write_report
 from nerdistill import load_run_config
 
 HERE = Path(__file__).resolve().parent

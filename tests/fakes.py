@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterable
 
-from nerdistill.core.llm import import_litellm
+from nerdistill.core.annotation.llm import import_litellm
 
 litellm = import_litellm()
 

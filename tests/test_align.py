@@ -2,7 +2,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nerdistill.core.align import Mention, TokenIndex, align
+from nerdistill.core.annotation.align import Mention, TokenIndex, align
 
 
 def spans(result):
@@ -125,7 +125,7 @@ def test_the_linear_alignment_chooses_what_the_quadratic_one_did(tokens, mention
 def test_a_long_sentence_of_repeated_entities_is_searched_once_per_string(monkeypatch):
     """A 10,000-token sentence with 2,500 entities given by the same few strings took 214 s when every taken
     span was scanned for every occurrence; the work now grows with the sentence, counted here, not timed."""
-    import nerdistill.core.align as module
+    import nerdistill.core.annotation.align as module
 
     tokens = ("Paris and Rome met Berlin .".split() * 2000)[:10_000]
     mentions = [Mention("LOC", name) for name in ("Paris", "Rome", "Berlin") for _ in range(834)][:2500]

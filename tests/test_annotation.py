@@ -2,11 +2,11 @@
 
 import pytest
 
-from nerdistill.core.annotation import TransportError, annotate_sentence
+from nerdistill.core.annotation.outcome import TransportError, annotate_sentence
 from nerdistill.core.errors import NerdistillError
-from nerdistill.core.llm import LiteLLMAsker, import_litellm
-from nerdistill.core.registry import registry
-from nerdistill.core.sentence import Sentence
+from nerdistill.core.annotation.llm import LiteLLMAsker, import_litellm
+from nerdistill.core.plugins.registry import registry
+from nerdistill.core.data.sentence import Sentence
 from nerdistill.prompts.strategy import StrategyOptions
 from tests.fakes import scripted
 

@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from nerdistill.core.articles import article_sentences, read_articles
+from nerdistill.core.data.articles import article_sentences, read_articles
 from nerdistill.core.errors import NerdistillError
 
 

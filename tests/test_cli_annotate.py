@@ -1,8 +1,8 @@
 import json
 import sqlite3
 
-from nerdistill.core.annotation import Outcome, Usage
-from nerdistill.core.store import AnnotationStore
+from nerdistill.core.annotation.outcome import Outcome, Usage
+from nerdistill.core.annotation.store import AnnotationStore
 from tests.fake_openai import FakeOpenAIServer
 
 
@@ -26,7 +26,7 @@ def test_annotate_then_evaluate_through_the_cli(run_cli, tmp_path, fixtures):
 
 def test_the_failures_file_is_a_sentence_file_that_can_be_annotated_again(run_cli, tmp_path, fixtures):
     """Say, the answers a small model looped on, asked again with other provider options."""
-    from nerdistill.core.jsonl import read_jsonl
+    from nerdistill.core.data.jsonl import read_jsonl
     from tests.fake_openai import Behaviour
 
     output, store = tmp_path / "distilled.jsonl", tmp_path / "store.sqlite"

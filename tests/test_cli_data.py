@@ -1,6 +1,6 @@
 import json
 
-from nerdistill.core.formats import read_sentences
+from nerdistill.core.data.formats import read_sentences
 
 
 def test_stats_on_the_conll_test_split(run_cli, conll_test_split):
@@ -49,7 +49,7 @@ def test_user_errors_exit_1_with_one_line(run_cli, tmp_path):
     bad.write_text("a O\nb O O\n")
     result = run_cli("data", "stats", bad)
     assert result.exit_code == 1
-    assert result.output == f"Error: {bad}:2: expected 2 columns, found 3\n"
+    assert result.output == f"Error: {bad}:2: expected 2 columns, found 3 (split on white space)\n"
 
 
 def test_usage_errors_exit_2(run_cli, tmp_path):

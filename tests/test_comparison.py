@@ -5,7 +5,7 @@ import json
 import pytest
 
 from nerdistill.core.errors import NerdistillError
-from nerdistill.core.run_layout import model_folder
+from nerdistill.core.training.run_layout import model_folder
 
 
 def write_model(run_dir, group, schedule, seed, f1, decay=None, test_set="conll-test"):
@@ -82,7 +82,7 @@ def test_a_run_without_models_gets_no_column_and_the_markdown_can_be_written(two
 
 
 def test_run_folders_sharing_a_name_are_refused(tmp_path):
-    from nerdistill.core.comparison import compare
+    from nerdistill.core.reporting.comparison import compare
 
     (tmp_path / "a" / "run").mkdir(parents=True)
     (tmp_path / "b" / "run").mkdir(parents=True)

@@ -5,10 +5,10 @@ import math
 
 import pytest
 
-from nerdistill.core.annotation import Outcome
-from nerdistill.core.confidence import entity_confidence, token_logprobs
-from nerdistill.core.distilled import distilled_sentences, sentence_confidence
-from nerdistill.core.sentence import Sentence
+from nerdistill.core.annotation.outcome import Outcome
+from nerdistill.core.annotation.confidence import entity_confidence, token_logprobs
+from nerdistill.core.annotation.distilled import distilled_sentences, sentence_confidence
+from nerdistill.core.data.sentence import Sentence
 from nerdistill.providers.local import TokenLogprobRecorder
 
 
@@ -95,7 +95,7 @@ def test_the_local_recorder_reads_each_token_at_the_next_step_and_keeps_split_ch
 
 
 def test_evaluate_scores_the_sentences_above_each_confidence_threshold(run_cli, fixtures, tmp_path):
-    from nerdistill.core.formats import read_sentences, write_sentences
+    from nerdistill.core.data.formats import read_sentences, write_sentences
 
     gold = read_sentences(fixtures / "mini.conll")
     eu, blackburn = gold[0], gold[1]  # EU (ORG), German, British (MISC); Peter Blackburn (PER)

@@ -1,9 +1,9 @@
 import pytest
 
-from nerdistill.core.conll import format_conll, read_conll
+from nerdistill.core.data.conll import format_conll, read_conll
 from nerdistill.core.errors import NerdistillError
-from nerdistill.core.formats import read_sentences, write_sentences
-from nerdistill.core.labels import CONLL2003
+from nerdistill.core.data.formats import read_sentences, write_sentences
+from nerdistill.core.data.labels import CONLL2003
 
 
 def write(tmp_path, text, name="data.conll", mode="w"):

@@ -7,7 +7,7 @@ import pytest
 
 import nerdistill
 from nerdistill.core.errors import NerdistillError
-from nerdistill.core.formats import read_sentences, write_sentences
+from nerdistill.core.data.formats import read_sentences, write_sentences
 from nerdistill.trainers import token_classification
 from tests.fake_openai import Behaviour, FakeOpenAIServer
 from tests.tiny_bert import build_tiny_bert
@@ -466,7 +466,7 @@ def test_the_dry_run_before_annotation_plans_the_groups_that_need_no_distilled_d
 def test_processes_on_one_run_pass_over_a_model_another_is_training(tmp_path, monkeypatch, run_cli, tiny_bert):
     """Two `nerdistill run CONFIG --stage train` side by side share the models instead of training both."""
     from nerdistill.core import engine as engine_module
-    from nerdistill.core.claims import claimed
+    from nerdistill.core.training.claims import claimed
 
     config_file = write_config(tmp_path, "http://127.0.0.1:9", tiny_bert)
     config = nerdistill.load_run_config(config_file)
@@ -487,7 +487,7 @@ def test_processes_on_one_run_pass_over_a_model_another_is_training(tmp_path, mo
 
 def test_the_processes_of_one_distributed_launch_claim_nothing(tmp_path, monkeypatch):
     """They train each model together (data parallel): one passing a model over would leave the others waiting."""
-    from nerdistill.core.claims import claimed
+    from nerdistill.core.training.claims import claimed
 
     with claimed(tmp_path / "seed-0") as first:
         monkeypatch.setenv("WORLD_SIZE", "2")
@@ -498,7 +498,7 @@ def test_the_processes_of_one_distributed_launch_claim_nothing(tmp_path, monkeyp
 def test_a_stopped_stage_records_its_wall_time(tmp_path, monkeypatch, tiny_bert):
     """A sweep on a CPU is stopped and restarted many times: the report adds up every run of each stage."""
     from nerdistill.core import engine as engine_module
-    from nerdistill.core.report import collect
+    from nerdistill.core.reporting.report import collect
 
     config = nerdistill.load_run_config(write_config(tmp_path, "http://127.0.0.1:9", tiny_bert))
 

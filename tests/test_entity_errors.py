@@ -2,9 +2,9 @@
 
 import json
 
-from nerdistill.core.entity_errors import entity_errors
-from nerdistill.core.formats import write_sentences
-from nerdistill.core.sentence import Sentence
+from nerdistill.core.scoring.entity_errors import entity_errors
+from nerdistill.core.data.formats import write_sentences
+from nerdistill.core.data.sentence import Sentence
 
 GOLD = Sentence(id="g", tokens=("Hamburg", "beat", "Bayern", "Munich", "on", "Monday", "3", "1"),
                 tags=("B-ORG", "O", "B-ORG", "I-ORG", "O", "O", "O", "O"))

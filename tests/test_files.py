@@ -5,7 +5,7 @@ import stat
 
 import pytest
 
-from nerdistill.core.files import UMASK, atomic_write
+from nerdistill.core.data.files import UMASK, atomic_write
 
 
 def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path):

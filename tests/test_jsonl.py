@@ -1,8 +1,8 @@
 import pytest
 
 from nerdistill.core.errors import NerdistillError
-from nerdistill.core.jsonl import read_jsonl
-from nerdistill.core.labels import CONLL2003
+from nerdistill.core.data.jsonl import read_jsonl
+from nerdistill.core.data.labels import CONLL2003
 
 
 def test_reads_spans_or_tags(tmp_path):

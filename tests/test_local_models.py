@@ -8,10 +8,10 @@ import sys
 import pytest
 
 from nerdistill.core.errors import NerdistillError
-from nerdistill.core.registry import registry
-from nerdistill.core.runner import AnnotationJob
-from nerdistill.core.sentence import Sentence
-from nerdistill.core.store import AnnotationStore
+from nerdistill.core.plugins.registry import registry
+from nerdistill.core.annotation.runner import AnnotationJob
+from nerdistill.core.data.sentence import Sentence
+from nerdistill.core.annotation.store import AnnotationStore
 from nerdistill.prompts.strategy import StrategyOptions
 from nerdistill.providers import catalogue
 from tests.child_process import in_child_process
@@ -121,7 +121,7 @@ def test_the_local_model_takes_as_many_threads_as_the_process_has_cores():
 
 def test_answers_in_the_store_need_no_installed_model(empty_home, tmp_path, run_cli):
     """Regenerating a reproduction from its committed store: the local model is only needed for a new call."""
-    from nerdistill.core.annotation import Outcome
+    from nerdistill.core.annotation.outcome import Outcome
 
     provider = registry("providers").get("local")("local", {})
     strategy = registry("prompt strategies").get("standard")("standard", options=StrategyOptions(k=0))

@@ -2,12 +2,12 @@
 
 import pytest
 
-from nerdistill.core.evaluation import score_tags
-from nerdistill.core.formats import read_sentences
-from nerdistill.core.registry import registry
-from nerdistill.core.runner import AnnotationJob
-from nerdistill.core.sentence import Sentence
-from nerdistill.core.store import AnnotationStore
+from nerdistill.core.scoring.evaluation import score_tags
+from nerdistill.core.data.formats import read_sentences
+from nerdistill.core.plugins.registry import registry
+from nerdistill.core.annotation.runner import AnnotationJob
+from nerdistill.core.data.sentence import Sentence
+from nerdistill.core.annotation.store import AnnotationStore
 from nerdistill.prompts.strategy import StrategyOptions
 from nerdistill.providers.oracle_noise import GPT4_COT_PRECISION, GPT4_COT_RECALL
 

@@ -5,9 +5,9 @@ import json
 import pytest
 
 from nerdistill.core.errors import NerdistillError
-from nerdistill.core.paired import paired_cells, paired_differences
-from nerdistill.core.report import collect, markdown
-from nerdistill.core.run_layout import model_folder, write_run_config
+from nerdistill.core.reporting.paired import paired_cells, paired_differences
+from nerdistill.core.reporting.report import collect, markdown
+from nerdistill.core.training.run_layout import model_folder, write_run_config
 
 
 def result(group, seed, f1, decay=None):

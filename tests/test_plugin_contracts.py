@@ -7,11 +7,11 @@ from pathlib import Path
 from typing import Any
 
 from nerdistill import hookimpl
-from nerdistill.core.annotation import Outcome
-from nerdistill.core.formats import read_sentences
-from nerdistill.core.plugins import plugin_host
-from nerdistill.core.provider import Provider, ProviderOptions
-from nerdistill.core.tags import Span
+from nerdistill.core.annotation.outcome import Outcome
+from nerdistill.core.data.formats import read_sentences
+from nerdistill.core.plugins.manager import plugin_host
+from nerdistill.core.annotation.provider import Provider, ProviderOptions
+from nerdistill.core.data.tags import Span
 from nerdistill.prompts.strategy import PromptStrategy, StrategyOptions
 
 ROOT = Path(__file__).resolve().parents[1]

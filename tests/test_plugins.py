@@ -8,10 +8,11 @@ from pydantic import Field
 
 from nerdistill import hookimpl
 from nerdistill.cli import cli
-from nerdistill.core import hookspecs, plugins
+from nerdistill.core.plugins import hookspecs
+from nerdistill.core.plugins import manager as plugins
 from nerdistill.core.errors import NerdistillError
-from nerdistill.core.plugins import plugin_host
-from nerdistill.core.registry import KINDS, registry
+from nerdistill.core.plugins.manager import plugin_host
+from nerdistill.core.plugins.registry import KINDS, registry
 from nerdistill.schedules import Schedule
 
 
@@ -224,8 +225,8 @@ def test_every_method_a_plugin_implements_is_documented_where_it_is_defined():
     as an undocumented hook is."""
     import inspect
 
-    from nerdistill.core.provider import Provider
-    from nerdistill.core.trainer import Trainer
+    from nerdistill.core.annotation.provider import Provider
+    from nerdistill.core.training.trainer import Trainer
     from nerdistill.prompts.strategy import PromptStrategy
 
     undocumented = [f"hookspecs.{name}" for name in dir(hookspecs) if name.startswith("register_")

@@ -4,12 +4,12 @@ from pathlib import Path
 
 import pytest
 
-from nerdistill.core.conll import looks_like_conll
+from nerdistill.core.data.conll import looks_like_conll
 from nerdistill.core.errors import NerdistillError
-from nerdistill.core.formats import read_sentences
-from nerdistill.core.prediction import scores_by_threshold, sentences_to_tag, tagged, without_low_scores
-from nerdistill.core.sentence import Sentence
-from nerdistill.core.trainer import Trainer
+from nerdistill.core.data.formats import read_sentences
+from nerdistill.core.training.prediction import scores_by_threshold, sentences_to_tag, tagged, without_low_scores
+from nerdistill.core.data.sentence import Sentence
+from nerdistill.core.training.trainer import Trainer
 
 SENTENCE = Sentence(id="s1", tokens=("Peter", "Blackburn", "flew", "to", "Paris"), meta={"category": "news"})
 TAGS = ("B-PER", "I-PER", "O", "O", "B-LOC")

@@ -4,9 +4,9 @@ import pytest
 from pydantic import ValidationError
 
 from nerdistill.core.errors import NerdistillError
-from nerdistill.core.labels import CONLL2003, LabelSet
-from nerdistill.core.registry import registry
-from nerdistill.core.sentence import Sentence
+from nerdistill.core.data.labels import CONLL2003, LabelSet
+from nerdistill.core.plugins.registry import registry
+from nerdistill.core.data.sentence import Sentence
 from nerdistill.prompts.examples import FewShotSelector
 from nerdistill.prompts.schemas import chain_of_thought_model, entities_model
 from nerdistill.prompts.strategy import StrategyOptions
@@ -90,7 +90,7 @@ def test_template_errors_name_the_option():
 
 
 def test_examples_from_a_file_never_the_test_split_and_never_the_sentence_itself(fixtures):
-    from nerdistill.core.formats import read_sentences
+    from nerdistill.core.data.formats import read_sentences
 
     pool = read_sentences(fixtures / "mini.conll")
     test = pool[:1]

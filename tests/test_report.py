@@ -1,7 +1,7 @@
 """Reports beside the paper: the published figures sit next to the run's where the paper has them."""
 
-from nerdistill.core.paper import TABLE1, published_f1
-from nerdistill.core.report import aggregate, markdown
+from nerdistill.core.reporting.paper import TABLE1, published_f1
+from nerdistill.core.reporting.report import aggregate, markdown
 
 
 def row(group, schedule, seed, f1, decay=None):
@@ -67,7 +67,7 @@ def test_the_report_says_which_models_came_from_another_run_by_its_folder_name()
 
 
 def test_the_terminal_summary_gives_no_spread_for_one_seed():
-    from nerdistill.core.report import terminal_summary
+    from nerdistill.core.reporting.report import terminal_summary
 
     lines = terminal_summary(collected()).splitlines()
     assert next(line for line in lines if line.startswith("E ")).split()[3:5] == ["0.8500", "0.0707"]

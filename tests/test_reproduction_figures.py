@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from nerdistill.core.paired import paired_cells
-from nerdistill.core.report import TYPES, f1_cell, paper_quality_row, quality_row
+from nerdistill.core.reporting.paired import paired_cells
+from nerdistill.core.reporting.report import TYPES, f1_cell, paper_quality_row, quality_row
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "reproduction" / "results"

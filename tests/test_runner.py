@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from nerdistill.core.errors import NerdistillError
-from nerdistill.core.registry import registry
-from nerdistill.core.runner import AnnotationJob, RetryPolicy, checked_rescue
-from nerdistill.core.sentence import Sentence
-from nerdistill.core.store import AnnotationStore
+from nerdistill.core.plugins.registry import registry
+from nerdistill.core.annotation.runner import AnnotationJob, RetryPolicy, checked_rescue
+from nerdistill.core.data.sentence import Sentence
+from nerdistill.core.annotation.store import AnnotationStore
 from nerdistill.prompts.strategy import StrategyOptions
 from tests.fake_openai import Behaviour, FakeOpenAIServer
 

@@ -1,8 +1,8 @@
 import pytest
 
 from nerdistill.core.errors import NerdistillError
-from nerdistill.core.sampling import sample_sentences
-from nerdistill.core.sentence import Sentence
+from nerdistill.core.data.sampling import sample_sentences
+from nerdistill.core.data.sentence import Sentence
 
 
 def corpus(n):

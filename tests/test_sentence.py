@@ -1,9 +1,9 @@
 import pytest
 from pydantic import ValidationError
 
-from nerdistill.core.labels import CONLL2003, LabelSet
-from nerdistill.core.sentence import Sentence
-from nerdistill.core.tags import Span
+from nerdistill.core.data.labels import CONLL2003, LabelSet
+from nerdistill.core.data.sentence import Sentence
+from nerdistill.core.data.tags import Span
 
 
 def test_spans_are_derived_from_tags():

@@ -2,8 +2,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from nerdistill.core.tags import (Span, TagError, invalid_positions, repair_iob2, spans_to_tags, split_tag,
-                                  tags_to_spans, to_iob2)
+from nerdistill.core.data.tags import (Span, TagError, invalid_positions, repair_iob2, spans_to_tags, split_tag,
+                                       tags_to_spans, to_iob2)
 
 
 def test_split_tag():

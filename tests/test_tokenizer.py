@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from nerdistill.core.tokenizer import split_sentences, tokenize
+from nerdistill.core.data.tokenizer import split_sentences, tokenize
 
 
 @pytest.mark.parametrize("text, tokens", [

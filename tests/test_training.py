@@ -5,12 +5,12 @@ import json
 import pytest
 
 import nerdistill
-from nerdistill.core.evaluation import score_tags
-from nerdistill.core.formats import read_sentences
-from nerdistill.core.labels import CONLL2003
-from nerdistill.core.registry import registry
-from nerdistill.core.sentence import Sentence
-from nerdistill.core.training import train_and_evaluate
+from nerdistill.core.scoring.evaluation import score_tags
+from nerdistill.core.data.formats import read_sentences
+from nerdistill.core.data.labels import CONLL2003
+from nerdistill.core.plugins.registry import registry
+from nerdistill.core.data.sentence import Sentence
+from nerdistill.core.training.one_model import train_and_evaluate
 from nerdistill.schedules import EpochMixer, make_schedule
 from nerdistill.trainers import token_classification
 from nerdistill.trainers.features import IGNORED, encode
@@ -277,7 +277,7 @@ def test_the_process_group_is_destroyed_before_the_interpreter_exits(tmp_path):
 def test_a_packaged_encoder_is_found_in_nerdistill_home_first(tiny_bert, tmp_path, monkeypatch):
     import shutil
 
-    from nerdistill.core.encoders import resolve_encoder
+    from nerdistill.core.training.encoders import resolve_encoder
 
     monkeypatch.setenv("NERDISTILL_HOME", str(tmp_path))
     assert resolve_encoder("all-minilm-l6-v2") != str(tmp_path / "encoders" / "all-minilm-l6-v2")  # the package's

@@ -17,12 +17,12 @@ import click
 from pydantic import Field
 
 from nerdistill import hookimpl
-from nerdistill.core.annotation import Outcome, Request
+from nerdistill.core.annotation.outcome import Outcome, Request
 from nerdistill.core.errors import NerdistillError
-from nerdistill.core.formats import read_sentences
-from nerdistill.core.provider import Provider, ProviderOptions
-from nerdistill.core.sentence import Sentence
-from nerdistill.core.tags import Span
+from nerdistill.core.data.formats import read_sentences
+from nerdistill.core.annotation.provider import Provider, ProviderOptions
+from nerdistill.core.data.sentence import Sentence
+from nerdistill.core.data.tags import Span
 
 
 class GazetteerOptions(ProviderOptions):

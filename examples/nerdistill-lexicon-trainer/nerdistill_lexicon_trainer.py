@@ -1,6 +1,6 @@
 """A trainer from outside nerdistill: ``lexicon``, each word's most frequent tag.
 
-It shows the parts of the contract a trainer implements (``nerdistill.core.trainer.Trainer``'s docstrings
+It shows the parts of the contract a trainer implements (``nerdistill.core.training.trainer.Trainer``'s docstrings
 say each in full): options derived from ``TrainerOptions`` (which carries ``epochs``, and the
 ``lr_decay`` and ``progress`` a run sets); ``train`` taking each epoch's examples from the mixer, so every
 mixing schedule works with it; a model folder with a ``nerdistill.json`` card naming the trainer, so
@@ -19,10 +19,10 @@ from pathlib import Path
 from pydantic import Field
 
 from nerdistill import hookimpl
-from nerdistill.core.labels import LabelSet
-from nerdistill.core.sentence import Sentence
-from nerdistill.core.tags import repair_iob2
-from nerdistill.core.trainer import MODEL_CARD, Trainer, TrainerOptions, TrainingResult
+from nerdistill.core.data.labels import LabelSet
+from nerdistill.core.data.sentence import Sentence
+from nerdistill.core.data.tags import repair_iob2
+from nerdistill.core.training.trainer import MODEL_CARD, Trainer, TrainerOptions, TrainingResult
 
 LEXICON = "lexicon.json"
 

@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import BaseModel, Field, create_model
 
 from nerdistill import hookimpl
-from nerdistill.core.sentence import Sentence
+from nerdistill.core.data.sentence import Sentence
 from nerdistill.prompts import PromptStrategy
 from nerdistill.prompts.schemas import EntitiesBase, entities_model
 from nerdistill.prompts.strategy import ExampleSelection, StrategyOptions

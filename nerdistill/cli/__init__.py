@@ -65,7 +65,7 @@ def _add_commands() -> None:
     from nerdistill.cli.store import store
     from nerdistill.cli.strategies import strategies
     from nerdistill.cli.train import evaluate_model_command, predict, train
-    from nerdistill.core.plugins import plugin_host
+    from nerdistill.core.plugins.manager import plugin_host
 
     for command in (annotate, compare_command, data, doctor, evaluate, models, plugins, predict, report, run, schedules,
                     store, strategies, train):

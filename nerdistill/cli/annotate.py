@@ -8,16 +8,16 @@ from pathlib import Path
 import click
 
 from nerdistill.cli.options import few_shot_options, strategy_from_options
-from nerdistill.core.confidence import require_logprobs
-from nerdistill.core.config import parse_assignments
-from nerdistill.core.distilled import distilled_sentences, write_distilled
-from nerdistill.core.estimate import estimate
-from nerdistill.core.formats import read_sentences
-from nerdistill.core.labels import CONLL2003
+from nerdistill.core.annotation.confidence import require_logprobs
+from nerdistill.core.config.loading import parse_assignments
+from nerdistill.core.annotation.distilled import distilled_sentences, write_distilled
+from nerdistill.core.annotation.estimate import estimate
+from nerdistill.core.data.formats import read_sentences
+from nerdistill.core.data.labels import CONLL2003
 from nerdistill.core.paths import default_store_path
-from nerdistill.core.registry import registry
-from nerdistill.core.runner import AnnotationJob, checked_rescue
-from nerdistill.core.store import AnnotationStore
+from nerdistill.core.plugins.registry import registry
+from nerdistill.core.annotation.runner import AnnotationJob, checked_rescue
+from nerdistill.core.annotation.store import AnnotationStore
 from nerdistill.core.tables import format_table
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
-from nerdistill.core.comparison import SECTIONS, compare, comparison_markdown, plot_comparison
-from nerdistill.core.files import atomic_write
+from nerdistill.core.reporting.comparison import SECTIONS, compare, comparison_markdown, plot_comparison
+from nerdistill.core.data.files import atomic_write
 
 
 def _group_pairs(_context: click.Context, _parameter: click.Parameter, values: tuple[str, ...]) -> dict[str, str]:

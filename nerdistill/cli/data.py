@@ -8,11 +8,11 @@ from pathlib import Path
 import click
 
 from nerdistill.cli.options import read_with_options, reading_options
-from nerdistill.core.agreement import agreed
-from nerdistill.core.articles import article_sentences, read_articles
-from nerdistill.core.formats import FORMATS, read_sentences, write_sentences
-from nerdistill.core.sampling import sample_sentences
-from nerdistill.core.stats import corpus_stats
+from nerdistill.core.annotation.agreement import agreed
+from nerdistill.core.data.articles import article_sentences, read_articles
+from nerdistill.core.data.formats import FORMATS, read_sentences, write_sentences
+from nerdistill.core.data.sampling import sample_sentences
+from nerdistill.core.data.stats import corpus_stats
 from nerdistill.core.tables import format_table
 
 existing_path = click.Path(exists=True, dir_okay=False, path_type=Path)

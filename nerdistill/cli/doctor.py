@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 
 import click
 
-from nerdistill.core.encoders import PACKAGED_ENCODERS, load_tokenizer
+from nerdistill.core.training.encoders import PACKAGED_ENCODERS, load_tokenizer
 from nerdistill.core.errors import NerdistillError
 from nerdistill.core.tables import format_table
 from nerdistill.providers import llama_probe, llama_runtime
@@ -132,7 +132,7 @@ def encoder_checks() -> list[Check]:
 
 
 def litellm_check() -> Check:
-    from nerdistill.core.llm import import_litellm
+    from nerdistill.core.annotation.llm import import_litellm
 
     try:
         litellm = import_litellm()

@@ -8,10 +8,10 @@ from pathlib import Path
 import click
 
 from nerdistill.cli.options import threshold_list, threshold_table
-from nerdistill.core.confidence import scores_by_confidence
-from nerdistill.core.entity_errors import entity_errors, format_entity_errors
-from nerdistill.core.evaluation import format_report, pair_sentences, score_tags
-from nerdistill.core.formats import read_sentences
+from nerdistill.core.annotation.confidence import scores_by_confidence
+from nerdistill.core.scoring.entity_errors import entity_errors, format_entity_errors
+from nerdistill.core.scoring.evaluation import format_report, pair_sentences, score_tags
+from nerdistill.core.data.formats import read_sentences
 
 existing = click.Path(exists=True, dir_okay=False, path_type=Path)
 

@@ -9,11 +9,11 @@ from typing import Any
 
 import click
 
-from nerdistill.core.config import resolve_option_paths, validate_options
-from nerdistill.core.formats import FORMATS, read_sentences
-from nerdistill.core.labels import LabelSet
-from nerdistill.core.registry import registry
-from nerdistill.core.sentence import Sentence
+from nerdistill.core.config.loading import resolve_option_paths, validate_options
+from nerdistill.core.data.formats import FORMATS, read_sentences
+from nerdistill.core.data.labels import LabelSet
+from nerdistill.core.plugins.registry import registry
+from nerdistill.core.data.sentence import Sentence
 from nerdistill.core.tables import format_table
 from nerdistill.prompts.examples import SELECTIONS
 

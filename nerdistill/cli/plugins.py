@@ -7,8 +7,8 @@ import os
 
 import click
 
-from nerdistill.core.plugins import LOAD_PLUGINS_VARIABLE, plugin_host
-from nerdistill.core.registry import KINDS, registry
+from nerdistill.core.plugins.manager import LOAD_PLUGINS_VARIABLE, plugin_host
+from nerdistill.core.plugins.registry import KINDS, registry
 
 
 def describe_plugins() -> list[dict]:

@@ -47,9 +47,9 @@ def _commands(group: click.Group, parent: click.Context):
 
 
 def configuration_reference() -> str:
-    from nerdistill.core.config import TrainConfig, TrainData
-    from nerdistill.core.registry import registry
-    from nerdistill.core.run_config import AnnotationConfig, DataConfig, DistillSource, GroupConfig, RunConfig
+    from nerdistill.core.config.loading import TrainConfig, TrainData
+    from nerdistill.core.plugins.registry import registry
+    from nerdistill.core.config.run import AnnotationConfig, DataConfig, DistillSource, GroupConfig, RunConfig
 
     parts = ["# Configuration reference\n",
              "Generated from the Pydantic models by `python -m nerdistill.cli.reference`. A run config (`nerdistill "

@@ -9,9 +9,9 @@ from pathlib import Path
 import click
 
 from nerdistill.api import load_run_config, run as run_config
-from nerdistill.core.config import errors_in
+from nerdistill.core.config.loading import errors_in
 from nerdistill.core.engine import STAGES, Engine
-from nerdistill.core.report import terminal_summary, write_report
+from nerdistill.core.reporting.report import terminal_summary, write_report
 from nerdistill.core.tables import format_table
 from nerdistill.core.training_plan import TrainingLeft, plan_models, training_left
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import click
 
 from nerdistill.core.tables import format_table
-from nerdistill.core.config import parse_assignments
-from nerdistill.core.registry import registry
+from nerdistill.core.config.loading import parse_assignments
+from nerdistill.core.plugins.registry import registry
 from nerdistill.schedules.spec import make_schedule, parse_spec
 
 epochs_option = click.option("--epochs", type=click.IntRange(min=1), default=20, show_default=True,

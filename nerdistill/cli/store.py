@@ -8,8 +8,8 @@ from pathlib import Path
 
 import click
 
-from nerdistill.core.formats import read_sentences
-from nerdistill.core.store import AnnotationStore
+from nerdistill.core.data.formats import read_sentences
+from nerdistill.core.annotation.store import AnnotationStore
 from nerdistill.core.tables import format_table
 
 

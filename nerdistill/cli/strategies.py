@@ -7,10 +7,10 @@ import json
 import click
 
 from nerdistill.core.tables import format_table
-from nerdistill.core.labels import CONLL2003
-from nerdistill.core.registry import registry
-from nerdistill.core.sentence import Sentence
-from nerdistill.core.tokenizer import tokenize
+from nerdistill.core.data.labels import CONLL2003
+from nerdistill.core.plugins.registry import registry
+from nerdistill.core.data.sentence import Sentence
+from nerdistill.core.data.tokenizer import tokenize
 from nerdistill.cli.options import few_shot_options, strategy_from_options
 
 

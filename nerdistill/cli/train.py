@@ -10,12 +10,12 @@ from typing import get_args
 import click
 
 from nerdistill.cli.options import threshold_list, threshold_table
-from nerdistill.core.config import TrainConfig, errors_in, load_config, validate_options
-from nerdistill.core.formats import format_of, read_sentences, write_sentences
-from nerdistill.core.prediction import (InputFormat, model_trainer, predict_sentences, scores_by_threshold,
-                                       sentences_to_tag)
-from nerdistill.core.registry import registry
-from nerdistill.core.training import evaluate_model, scores_text, train_and_evaluate
+from nerdistill.core.config.loading import TrainConfig, errors_in, load_config, validate_options
+from nerdistill.core.data.formats import format_of, read_sentences, write_sentences
+from nerdistill.core.training.prediction import (InputFormat, model_trainer, predict_sentences, scores_by_threshold,
+                                                 sentences_to_tag)
+from nerdistill.core.plugins.registry import registry
+from nerdistill.core.training.one_model import evaluate_model, scores_text, train_and_evaluate
 from nerdistill.schedules.spec import make_schedule
 
 existing = click.Path(exists=True, path_type=Path)

@@ -31,26 +31,26 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from nerdistill.core.agreement import agreed
-from nerdistill.core.articles import article_sentences, read_articles
-from nerdistill.core.claims import claimed
-from nerdistill.core.confidence import require_logprobs
-from nerdistill.core.config import resolve_option_paths, validate_options
-from nerdistill.core.distilled import distilled_sentences, write_distilled
+from nerdistill.core.annotation.agreement import agreed
+from nerdistill.core.data.articles import article_sentences, read_articles
+from nerdistill.core.training.claims import claimed
+from nerdistill.core.annotation.confidence import require_logprobs
+from nerdistill.core.config.loading import resolve_option_paths, validate_options
+from nerdistill.core.annotation.distilled import distilled_sentences, write_distilled
 from nerdistill.core.errors import NerdistillError
-from nerdistill.core.estimate import estimate
-from nerdistill.core.evaluation import pair_sentences, score_tags
-from nerdistill.core.files import atomic_write, write_if_changed
-from nerdistill.core.finished import FinishedModels
-from nerdistill.core.formats import format_of, read_sentences, write_sentences
-from nerdistill.core.registry import registry
-from nerdistill.core.run_config import DistillSource, GroupConfig, RunConfig
-from nerdistill.core.run_layout import RESULT, model_folder, write_run_config
-from nerdistill.core.runner import AnnotationJob, checked_rescue
-from nerdistill.core.sampling import sample_sentences
-from nerdistill.core.sentence import Sentence
-from nerdistill.core.store import AnnotationStore
-from nerdistill.core.training import train_and_evaluate
+from nerdistill.core.annotation.estimate import estimate
+from nerdistill.core.scoring.evaluation import pair_sentences, score_tags
+from nerdistill.core.data.files import atomic_write, write_if_changed
+from nerdistill.core.training.finished import FinishedModels
+from nerdistill.core.data.formats import format_of, read_sentences, write_sentences
+from nerdistill.core.plugins.registry import registry
+from nerdistill.core.config.run import DistillSource, GroupConfig, RunConfig
+from nerdistill.core.training.run_layout import RESULT, model_folder, write_run_config
+from nerdistill.core.annotation.runner import AnnotationJob, checked_rescue
+from nerdistill.core.data.sampling import sample_sentences
+from nerdistill.core.data.sentence import Sentence
+from nerdistill.core.annotation.store import AnnotationStore
+from nerdistill.core.training.one_model import train_and_evaluate
 from nerdistill.schedules.mixer import EpochMixer
 from nerdistill.schedules.spec import NamedSchedule, make_schedule
 
@@ -412,7 +412,7 @@ class Engine:
 
     # --- 4. report -------------------------------------------------------------------------------------------
     def stage_report(self) -> dict[str, Any]:
-        from nerdistill.core.report import write_report
+        from nerdistill.core.reporting.report import write_report
 
         return write_report(self.run_dir, title=self.config.name, paper=self.config.compare_with_paper)
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from nerdistill.core.claims import held_elsewhere
+from nerdistill.core.training.claims import held_elsewhere
 from nerdistill.core.engine import Engine, NotAnnotatedYet, PlannedModel
-from nerdistill.core.finished import FinishedModels
+from nerdistill.core.training.finished import FinishedModels
 
 TO_TRAIN = "to train"
 TRAINING_ELSEWHERE = "training in another process"

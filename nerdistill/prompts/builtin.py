@@ -12,8 +12,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from nerdistill.core.hookspecs import hookimpl
-from nerdistill.core.sentence import Sentence
+from nerdistill.core.plugins.hookspecs import hookimpl
+from nerdistill.core.data.sentence import Sentence
 from nerdistill.prompts import templates
 from nerdistill.prompts.schemas import chain_of_thought_model, entities_model
 from nerdistill.prompts.strategy import PromptStrategy, gold_entities

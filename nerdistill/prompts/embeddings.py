@@ -18,7 +18,7 @@ class SentenceEmbedder:
         import torch
         from transformers import AutoModel
 
-        from nerdistill.core.encoders import load_tokenizer, quiet_transformers, resolve_encoder
+        from nerdistill.core.training.encoders import load_tokenizer, quiet_transformers, resolve_encoder
 
         quiet_transformers()
         self._torch = torch

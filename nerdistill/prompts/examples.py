@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Literal
 
 from nerdistill.core.errors import NerdistillError
-from nerdistill.core.formats import read_sentences
-from nerdistill.core.labels import CONLL2003, LabelSet
-from nerdistill.core.sentence import Sentence
+from nerdistill.core.data.formats import read_sentences
+from nerdistill.core.data.labels import CONLL2003, LabelSet
+from nerdistill.core.data.sentence import Sentence
 
 ExampleSelection = Literal["fixed", "similar", "embedding"]
 SELECTIONS: tuple[str, ...] = ExampleSelection.__args__

@@ -10,7 +10,7 @@ Validation (with the sentence's tokens as instructor's validation ``context``):
 
 - type names are normalised: case ("per" -> "PER") and common aliases ("PERSON", "LOCATION",
   "ORGANIZATION", "GPE", ...); a type still unknown is invalid;
-- every entity string must occur in the sentence (see :mod:`nerdistill.core.align`).
+- every entity string must occur in the sentence (see :mod:`nerdistill.core.annotation.align`).
 
 On ``"reask"`` an invalid answer raises, so instructor re-asks the LLM with the error; on ``"repair"``
 the offending types and strings are dropped and counted in ``dropped``.
@@ -23,8 +23,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationInfo, create_model, model_validator
 
-from nerdistill.core.align import Mention, TokenIndex
-from nerdistill.core.labels import LabelSet
+from nerdistill.core.annotation.align import Mention, TokenIndex
+from nerdistill.core.data.labels import LabelSet
 
 InvalidAnswerPolicy = Literal["reask", "repair"]
 

@@ -16,10 +16,10 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from nerdistill.core.align import ALIGNMENT_POLICIES, AlignmentPolicy
+from nerdistill.core.annotation.align import ALIGNMENT_POLICIES, AlignmentPolicy
 from nerdistill.core.errors import NerdistillError
-from nerdistill.core.labels import CONLL2003, LabelSet
-from nerdistill.core.sentence import Sentence
+from nerdistill.core.data.labels import CONLL2003, LabelSet
+from nerdistill.core.data.sentence import Sentence
 from nerdistill.prompts import templates
 from nerdistill.prompts.examples import BUILTIN, DEFAULT_EMBEDDER, ExampleSelection, FewShotSelector, load_examples
 from nerdistill.prompts.schemas import EntitiesBase, InvalidAnswerPolicy, entities_of

@@ -1,6 +1,6 @@
 """The built-in providers, registered through the same hook as third-party ones."""
 
-from nerdistill.core.hookspecs import hookimpl
+from nerdistill.core.plugins.hookspecs import hookimpl
 from nerdistill.providers.imported import ImportedProvider
 from nerdistill.providers.litellm_api import LiteLLMProvider
 from nerdistill.providers.local import LocalGGUFProvider

@@ -14,10 +14,10 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from nerdistill.core.annotation import Outcome, Request
-from nerdistill.core.formats import read_sentences
-from nerdistill.core.provider import Provider, ProviderOptions
-from nerdistill.core.sentence import Sentence
+from nerdistill.core.annotation.outcome import Outcome, Request
+from nerdistill.core.data.formats import read_sentences
+from nerdistill.core.annotation.provider import Provider, ProviderOptions
+from nerdistill.core.data.sentence import Sentence
 
 
 class ImportedOptions(ProviderOptions):

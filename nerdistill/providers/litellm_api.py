@@ -13,10 +13,10 @@ from typing import Any
 
 from pydantic import Field, ValidationInfo, field_validator
 
-from nerdistill.core.annotation import CredentialsRejected
+from nerdistill.core.annotation.outcome import CredentialsRejected
 from nerdistill.core.errors import NerdistillError
-from nerdistill.core.llm import InstructorMode, LiteLLMAsker, import_litellm
-from nerdistill.core.provider import Provider, ProviderOptions, is_loopback
+from nerdistill.core.annotation.llm import InstructorMode, LiteLLMAsker, import_litellm
+from nerdistill.core.annotation.provider import Provider, ProviderOptions, is_loopback
 
 DEFAULT_MODEL = "openai/gpt-4-0125-preview"
 

@@ -71,10 +71,10 @@ def probe_model(model: str | Path, *, timeout: float = 600) -> ChildResult:
 
 
 def _annotate_one(model: str) -> dict[str, Any]:
-    from nerdistill.core.annotation import build_request
-    from nerdistill.core.labels import CONLL2003
-    from nerdistill.core.registry import registry
-    from nerdistill.core.sentence import Sentence
+    from nerdistill.core.annotation.outcome import build_request
+    from nerdistill.core.data.labels import CONLL2003
+    from nerdistill.core.plugins.registry import registry
+    from nerdistill.core.data.sentence import Sentence
     from nerdistill.prompts.strategy import StrategyOptions
 
     provider = registry("providers").get("local")("local", {"model": model, "max_tokens": 256})

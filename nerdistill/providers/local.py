@@ -20,8 +20,8 @@ from typing import Any
 from pydantic import Field
 
 from nerdistill.core.errors import NerdistillError
-from nerdistill.core.llm import LiteLLMAsker, import_litellm
-from nerdistill.core.provider import Provider, ProviderOptions
+from nerdistill.core.annotation.llm import LiteLLMAsker, import_litellm
+from nerdistill.core.annotation.provider import Provider, ProviderOptions
 from nerdistill.providers.catalogue import CATALOGUE, resolve_model
 
 LOCAL_PROVIDER = "nerdistill-local"

@@ -23,11 +23,11 @@ from typing import Any
 
 from pydantic import Field
 
-from nerdistill.core.annotation import Outcome, Request
-from nerdistill.core.paper import TABLE1
-from nerdistill.core.provider import Provider, ProviderOptions
-from nerdistill.core.sentence import Sentence
-from nerdistill.core.tags import Span
+from nerdistill.core.annotation.outcome import Outcome, Request
+from nerdistill.core.reporting.paper import TABLE1
+from nerdistill.core.annotation.provider import Provider, ProviderOptions
+from nerdistill.core.data.sentence import Sentence
+from nerdistill.core.data.tags import Span
 
 # GPT-4 chain of thought on CoNLL-2003 (arXiv 2402.09282, table 1)
 GPT4_COT_PRECISION = {t: scores[0] for t, scores in TABLE1["cot"].items() if t != "micro"}

@@ -9,7 +9,7 @@ import math
 
 from pydantic import Field
 
-from nerdistill.core.hookspecs import hookimpl
+from nerdistill.core.plugins.hookspecs import hookimpl
 from nerdistill.schedules.base import Schedule, progress
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from nerdistill.core.files import atomic_write
+from nerdistill.core.data.files import atomic_write
 from nerdistill.schedules.spec import NamedSchedule
 
 

@@ -11,9 +11,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from nerdistill.core.config import parse_assignments
+from nerdistill.core.config.loading import parse_assignments
 from nerdistill.core.errors import NerdistillError
-from nerdistill.core.registry import registry
+from nerdistill.core.plugins.registry import registry
 from nerdistill.schedules.base import Schedule
 
 ScheduleSpec = str | dict[str, Any]

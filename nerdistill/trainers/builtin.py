@@ -1,6 +1,6 @@
 """The built-in trainers, registered through the same hook as third-party ones."""
 
-from nerdistill.core.hookspecs import hookimpl
+from nerdistill.core.plugins.hookspecs import hookimpl
 from nerdistill.trainers.token_classification import TokenClassificationTrainer
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from nerdistill.core.encoders import not_found_message, quiet_transformers, resolve_encoder
+from nerdistill.core.training.encoders import not_found_message, quiet_transformers, resolve_encoder
 from nerdistill.core.errors import NerdistillError
 
 

@@ -15,7 +15,7 @@ import random
 from dataclasses import dataclass
 from typing import Literal
 
-from nerdistill.core.sentence import Sentence
+from nerdistill.core.data.sentence import Sentence
 
 IGNORED = -100
 Padding = Literal["dynamic", "max_length"]

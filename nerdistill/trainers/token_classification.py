@@ -30,15 +30,15 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from nerdistill.core.encoders import load_tokenizer, quiet_transformers
+from nerdistill.core.training.encoders import load_tokenizer, quiet_transformers
 from nerdistill.core.errors import NerdistillError
-from nerdistill.core.files import atomic_write, discard_partial_writes, read_json
-from nerdistill.core.labels import LabelSet
+from nerdistill.core.data.files import atomic_write, discard_partial_writes, read_json
+from nerdistill.core.data.labels import LabelSet
 from nerdistill.core.progress import progress_bar
-from nerdistill.core.sentence import Sentence
-from nerdistill.core.tags import repair_iob2
-from nerdistill.core.trainer import (ADDED_WITH_OLD_DEFAULT, MODEL_CARD, NOT_AFFECTING_WEIGHTS, Trainer,
-                                     TrainerOptions, TrainingResult, WordScores, read_model_card)
+from nerdistill.core.data.sentence import Sentence
+from nerdistill.core.data.tags import repair_iob2
+from nerdistill.core.training.trainer import (ADDED_WITH_OLD_DEFAULT, MODEL_CARD, NOT_AFFECTING_WEIGHTS, Trainer,
+                                              TrainerOptions, TrainingResult, WordScores, read_model_card)
 from nerdistill.trainers.encoders import load_encoder_for_tagging
 from nerdistill.trainers.features import IGNORED, Padding, collate, encode, training_batches
 

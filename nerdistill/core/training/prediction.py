@@ -1,0 +1,103 @@
+"""A trained model's tags put on sentences, with a score per entity where the trainer gives probabilities.
+
+An entity's score is the mean of its words' probabilities (each word's, the probability the model gave the
+tag it chose there), as the ``average`` aggregation of Hugging Face's token-classification pipeline scores
+an entity: a reader who knows that pipeline reads the figure the same way. The scores sit in the sentence's
+``meta.span_scores``, one per entity in the order of ``spans``, so the JSONL file stays a sentence file any
+reader of the format takes. A threshold on them trades recall for precision: ``nerdistill evaluate model
+--by-score`` measures the trade on gold, ``nerdistill predict --min-score`` makes it.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+from nerdistill.core.data.articles import article_sentences, read_articles
+from nerdistill.core.data.conll import looks_like_conll
+from nerdistill.core.scoring.evaluation import score_tags
+from nerdistill.core.data.formats import read_sentences
+from nerdistill.core.data.labels import OUTSIDE
+from nerdistill.core.plugins.registry import registry
+from nerdistill.core.data.sentence import Sentence
+from nerdistill.core.data.tags import Span, tags_to_spans
+from nerdistill.core.training.trainer import Trainer, WordScores, read_model_card
+
+InputFormat = Literal["conll", "jsonl", "text"]
+
+
+def sentences_to_tag(path: Path, input_format: InputFormat | None = None) -> list[Sentence]:
+    """The sentences of a CoNLL or JSONL file, or of raw text split as ``nerdistill data sentences`` splits it.
+    Unless named, the format is the file's: a folder is raw text, and so is a ``.txt`` file unless it reads
+    as CoNLL (CoNLL-2003's own ``train.txt``, ``test.txt``: see
+    :func:`~nerdistill.core.data.conll.looks_like_conll`)."""
+    if input_format is None:
+        raw = path.is_dir() or (path.suffix.lower() == ".txt" and not looks_like_conll(path))
+        input_format = "text" if raw else None
+    if input_format == "text":
+        return article_sentences(read_articles(path), source=path.stem)
+    return read_sentences(path, input_format)
+
+
+def model_trainer(model_dir: Path) -> Trainer:
+    """The trainer that made a saved model (its card names it), able to load it and predict with it."""
+    card = read_model_card(model_dir)
+    return registry("trainers").get(card["trainer"])(card["trainer"], {**card["options"], "progress": False})
+
+
+def predict_sentences(model_dir: Path, sentences: list[Sentence], *, scores: bool = False,
+                      min_score: float | None = None) -> list[Sentence]:
+    """``sentences`` tagged by a saved model; with ``scores`` or a ``min_score``, scored as :func:`tagged` says."""
+    trainer = model_trainer(model_dir)
+    if scores or min_score is not None:
+        return [tagged(s, *scored, min_score=min_score)
+                for s, scored in zip(sentences, trainer.predict_scored(model_dir, sentences))]
+    return [tagged(s, tags) for s, tags in zip(sentences, trainer.predict(model_dir, sentences))]
+
+
+def tagged(sentence: Sentence, tags: Sequence[str], word_scores: Sequence[float] | None = None, *,
+           min_score: float | None = None) -> Sentence:
+    """``sentence`` with the predicted ``tags`` and, given the words' probabilities, each entity's score, less the
+    entities scoring under ``min_score`` (scores an earlier prediction left in its meta go: they belong to other
+    tags)."""
+    meta = {key: value for key, value in sentence.meta.items() if key != "span_scores"}
+    if word_scores is not None:
+        if min_score is not None:
+            tags = without_low_scores(tags, word_scores, min_score)
+        meta["span_scores"] = span_scores(tags, word_scores)
+    return sentence.model_copy(update={"tags": tuple(tags), "meta": meta})
+
+
+def scored_spans(tags: Sequence[str], word_scores: Sequence[float]) -> list[tuple[Span, float]]:
+    """Each entity with its score, in the order of the spans."""
+    return [(span, round(statistics.fmean(word_scores[span.start:span.end]), 4)) for span in tags_to_spans(tags)]
+
+
+def span_scores(tags: Sequence[str], word_scores: Sequence[float]) -> list[float]:
+    """Each entity's score, in the order of its spans."""
+    return [score for _, score in scored_spans(tags, word_scores)]
+
+
+def without_low_scores(tags: Sequence[str], word_scores: Sequence[float], threshold: float) -> tuple[str, ...]:
+    """``tags`` with every entity scoring under ``threshold`` made ``O``."""
+    kept = list(tags)
+    for span, score in scored_spans(tags, word_scores):
+        if score < threshold:
+            kept[span.start:span.end] = [OUTSIDE] * len(span)
+    return tuple(kept)
+
+
+def scores_by_threshold(gold: list[Sentence], scored: list[WordScores], thresholds: list[float],
+                        mode: str = "conlleval") -> list[dict[str, Any]]:
+    """For each threshold, the micro scores on all of ``gold`` of the predictions less the entities scoring
+    under it (what ``nerdistill predict --min-score`` would write): how much precision a threshold buys, and
+    what recall it costs."""
+    rows = []
+    for threshold in thresholds:
+        kept = [without_low_scores(tags, scores, threshold) for tags, scores in scored]
+        micro = score_tags([g.tags for g in gold], kept, mode=mode)["micro"]
+        rows.append({"threshold": threshold, "entities": sum(len(tags_to_spans(tags)) for tags in kept),
+                     **{name: micro[name] for name in ("precision", "recall", "f1")}})
+    return rows
