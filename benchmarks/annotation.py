@@ -34,6 +34,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from nerdistill.core.data.formats import read_sentences  # noqa: E402
+from nerdistill.core.data.tags import spans_to_tags  # noqa: E402
+from nerdistill.core.scoring.evaluation import score_tags  # noqa: E402
 from nerdistill.core.plugins.registry import registry  # noqa: E402
 from nerdistill.core.annotation.runner import AnnotationJob  # noqa: E402
 from nerdistill.core.data.sentence import Sentence  # noqa: E402
@@ -95,8 +97,10 @@ def local_model(n: int, folder: Path, strategies: list[str], logprobs: bool = Fa
         per_sentence = summary.seconds / max(summary.called, 1)
         figures[name] = {"seconds_per_sentence": per_sentence, "sentences": summary.called, "failed": summary.failed,
                          "completion_tokens_per_sentence": summary.usage.completion_tokens / max(summary.called, 1)}
-        if keep_answers:
+        if keep_answers:  # with the annotation's micro F1 against the sample's gold tags (a failure tags nothing)
             figures[name]["answers"] = [outcome.answer for _, outcome in results]
+            predicted = [spans_to_tags(outcome.spans, len(sentence.tokens)) for sentence, outcome in results]
+            figures[name]["f1"] = score_tags([s.tags for s, _ in results], predicted)["micro"]["f1"]
         print(f"local {provider.model}, {name}{', logprobs' * logprobs}: {per_sentence:.2f} s/sentence over "
               f"{summary.called} sentences "
               f"({figures[name]['completion_tokens_per_sentence']:.0f} completion tokens each, "
@@ -178,7 +182,8 @@ def compare_builds(n: int, strategies: list[str], rounds: int, folder: Path) -> 
         native_answers = runs["native"][0]["local"][strategy]["answers"]
         same = {name: sum(a == b for a, b in zip(runs[name][0]["local"][strategy]["answers"], native_answers))
                 for name in BUILDS}
-        figures[strategy] = {"seconds_per_sentence": per, "completion_tokens_per_sentence": tokens,
+        f1 = {name: [run["local"][strategy]["f1"] for run in runs[name]] for name in BUILDS}
+        figures[strategy] = {"seconds_per_sentence": per, "completion_tokens_per_sentence": tokens, "f1": f1,
                              "answers_same_as_native": same, "answers": len(native_answers)}
         print(f"{strategy}: seconds per sentence " + ", ".join(f"{k} {sum(v) / len(v):.2f}" for k, v in per.items())
               + "; answers the same as native's: " + ", ".join(f"{k} {v}" for k, v in same.items())

@@ -116,3 +116,27 @@ def test_doctor_tries_the_installed_build_and_model_for_real(run_cli):
     prompt_tokens = int(checks[f"model {SMALLEST}"]["detail"].split("answered a ")[1].split("-token")[0])
     assert prompt_tokens >= 300  # long enough to reach the kernels that crashed on AMX Xeons
     assert result.exit_code == 0 and not [c for c in checks.values() if c["status"] == "FAIL"]
+
+
+def test_the_guides_figures_for_the_builds_are_the_measured_ones():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    guide = " ".join((root / "docs" / "guide.md").read_text().split())
+    speed = json.loads((root / "benchmarks" / "results-annotation-builds.json").read_text())
+    quality = json.loads((root / "benchmarks" / "results-annotation-builds-quality.json").read_text())
+
+    def mean(values):
+        return sum(values) / len(values)
+
+    prompt, written = speed["prompt_tokens_per_second"], speed["generated_tokens_per_second"]
+    assert (f"({mean(prompt['cpu']):.1f} against {mean(prompt['portable']):.1f} tokens/s, two rounds)" in guide
+            and speed["rounds"] == 2)
+    assert f"({mean(written['cpu']):.1f} against {mean(written['portable']):.1f})" in guide
+    assert f"{mean(prompt['cpu']) / mean(prompt['portable']):.1f} times as fast on prompts" in guide
+    standard = quality["standard"]
+    differing = standard["answers"] - standard["answers_same_as_native"]["portable"]
+    assert standard["answers_same_as_native"]["cpu"] == standard["answers"]  # cpu and native answer alike
+    assert f"greedy answers of {differing} of {standard['answers']} CoNLL sentences" in guide
+    assert (f"micro F1 {standard['f1']['cpu'][0]:.2f} against the portable build's "
+            f"{standard['f1']['portable'][0]:.2f}") in guide

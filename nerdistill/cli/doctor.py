@@ -135,13 +135,13 @@ def litellm_check() -> Check:
     from nerdistill.core.annotation.llm import import_litellm
 
     try:
-        litellm = import_litellm()
+        import_litellm()
     except Exception as error:  # any import failure of a third-party stack is this check's finding
         return Check("litellm", "FAIL", f"does not import: {type(error).__name__}: {error}",
                      "pip install --force-reinstall 'litellm>=1.100,<1.107'")
     local_prices = os.environ.get("LITELLM_LOCAL_MODEL_COST_MAP", "").lower() in ("1", "true", "yes")
     offline = os.environ.get("NERDISTILL_OFFLINE", "").lower() in ("1", "true", "yes")
-    detail = (f"litellm {getattr(litellm, 'version', '') or _version('litellm')}: "
+    detail = (f"litellm {_version('litellm')}: "
               + ("offline at import (its price table read from the package)" if local_prices else
                  "fetches its price table at import (LITELLM_LOCAL_MODEL_COST_MAP is off)")
               + ("; NERDISTILL_OFFLINE is on: only loopback addresses" if offline else ""))

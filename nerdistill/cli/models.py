@@ -51,10 +51,10 @@ def path(name: str, verify: bool) -> None:
 
 
 @models.command("install-runtime")
-@click.option("--build", type=click.Choice(BUILDS), default="cpu", show_default=True,
-              help="cpu: the features this CPU lists (AVX2, AVX-512 where present), each named, AMX never; "
-                   "portable: x86-64-v3, for an environment that moves between machines; native: -march=native, "
-                   "for measuring only (it crashes on Xeons with AMX).")
+@click.option("--build", type=click.Choice(BUILDS), default="portable", show_default=True,
+              help="portable: x86-64-v3 (AVX2, FMA, F16C, BMI2), runs on any x86-64 CPU of AVX2 and up; cpu: the "
+                   "features this CPU lists (AVX-512 where present), each named, AMX never: faster, but only here; "
+                   "native: -march=native, for measuring only (it crashes on Xeons with AMX).")
 @click.option("--force", is_flag=True, help="Build the wheel again even if one of this build is kept.")
 def install_runtime_command(build: str, force: bool) -> None:
     """Build llama.cpp (llama-cpp-python) for the local provider and install it into this environment.
