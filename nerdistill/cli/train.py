@@ -10,20 +10,16 @@ from typing import get_args
 import click
 
 from nerdistill.cli.options import threshold_list, threshold_table
-from nerdistill.core.config.loading import TrainConfig, errors_in, load_config, validate_options
+from nerdistill.core.config.loading import TrainConfig, errors_in, load_config
 from nerdistill.core.data.formats import format_of, read_sentences, write_sentences
 from nerdistill.core.training.prediction import (InputFormat, model_trainer, predict_sentences, scores_by_threshold,
                                                  sentences_to_tag)
-from nerdistill.core.plugins.registry import registry
 from nerdistill.core.training.one_model import evaluate_model, scores_text, train_and_evaluate
+from nerdistill.core.training.trainer import build_trainer
 from nerdistill.schedules.spec import make_schedule
 
 existing = click.Path(exists=True, path_type=Path)
 
-
-def make_trainer(name: str, options: dict, where: str = "training"):
-    trainer_class = registry("trainers").get(name, option=f"{where}.trainer")
-    return trainer_class(name, validate_options(trainer_class.options_model, options, where))
 
 
 @click.command()
@@ -33,7 +29,7 @@ def train(config_file: Path) -> None:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     config = load_config(config_file, TrainConfig)
     with errors_in(config_file):
-        trainer = make_trainer(config.training.trainer, config.training.trainer_options)
+        trainer = build_trainer(config.training.trainer, config.training.trainer_options, base=config.folder)
         schedule = make_schedule(config.schedule, option="schedule")
     label_set = config.label_set
     read = lambda paths: [s for p in paths for s in read_sentences(p, label_set=label_set)]  # noqa: E731

@@ -51,6 +51,7 @@ from nerdistill.core.data.sampling import sample_sentences
 from nerdistill.core.data.sentence import Sentence
 from nerdistill.core.annotation.store import AnnotationStore
 from nerdistill.core.training.one_model import train_and_evaluate
+from nerdistill.core.training.trainer import build_trainer
 from nerdistill.schedules.mixer import EpochMixer
 from nerdistill.schedules.spec import NamedSchedule, make_schedule
 
@@ -404,10 +405,8 @@ class Engine:
         """The trainer of every model with this learning-rate decay (one per decay, as the models share it)."""
         if decay not in self._trainers:
             training = self.config.training
-            trainer_class = registry("trainers").get(training.trainer, option="training.trainer")
             options = {**training.trainer_options, "lr_decay": decay, "progress": self.progress}
-            self._trainers[decay] = trainer_class(training.trainer, validate_options(trainer_class.options_model,
-                                                                                     options, "training"))
+            self._trainers[decay] = build_trainer(training.trainer, options, base=self.config.folder)
         return self._trainers[decay]
 
     # --- 4. report -------------------------------------------------------------------------------------------

@@ -13,7 +13,8 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from nerdistill.core.config.loading import Configured
+from nerdistill.core.config.loading import Configured, resolve_option_paths, validate_options
+from nerdistill.core.plugins.registry import registry
 from nerdistill.core.errors import NerdistillError
 from nerdistill.core.data.files import read_json
 from nerdistill.core.data.labels import LabelSet
@@ -114,3 +115,11 @@ def read_model_card(model_dir: str | Path) -> dict[str, Any]:
     if not path.exists():
         raise NerdistillError(f"not a nerdistill model folder (no {MODEL_CARD})", path=model_dir)
     return read_json(path)
+
+
+def build_trainer(name: str, options: dict[str, Any], *, base: Path, where: str = "training") -> Trainer:
+    """Trainer ``name`` with ``options`` validated by its options model (errors naming ``where``), its
+    ``Path``-typed options resolved against ``base``, the config file's folder, and checked to exist."""
+    trainer_class = registry("trainers").get(name, option=f"{where}.trainer")
+    validated = validate_options(trainer_class.options_model, options, where)
+    return trainer_class(name, resolve_option_paths(validated, base, where))
