@@ -237,3 +237,16 @@ def test_every_method_a_plugin_implements_is_documented_where_it_is_defined():
             if not name.startswith("_") and inspect.isfunction(function) and not (function.__doc__ or "").strip():
                 undocumented.append(f"{base.__name__}.{name}")
     assert not undocumented, f"no docstring: {undocumented}"
+
+
+def test_plugins_need_import_only_the_public_module():
+    """Every name nerdistill.plugins offers resolves, and the example packages import nothing else of
+    nerdistill, so a change of the insides cannot break them."""
+    import re
+
+    import nerdistill.plugins as public
+
+    assert all(getattr(public, name, None) is not None for name in public.__all__)
+    for path in (Path(__file__).resolve().parents[1] / "examples").glob("*/*.py"):
+        modules = set(re.findall(r"^\s*(?:from|import) (nerdistill[\w.]*)", path.read_text(), re.M))
+        assert modules == {"nerdistill.plugins"}, (path.name, modules)

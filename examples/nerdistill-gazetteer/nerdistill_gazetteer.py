@@ -16,13 +16,8 @@ from typing import Any
 import click
 from pydantic import Field
 
-from nerdistill import hookimpl
-from nerdistill.core.annotation.outcome import Outcome, Request
-from nerdistill.core.errors import NerdistillError
-from nerdistill.core.data.formats import read_sentences
-from nerdistill.core.annotation.provider import Provider, ProviderOptions
-from nerdistill.core.data.sentence import Sentence
-from nerdistill.core.data.tags import Span
+from nerdistill.plugins import (NerdistillError, Outcome, Provider, ProviderOptions, Request, Sentence, Span,
+                                hookimpl, read_sentences)
 
 
 class GazetteerOptions(ProviderOptions):

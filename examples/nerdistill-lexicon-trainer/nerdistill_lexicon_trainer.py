@@ -18,11 +18,9 @@ from pathlib import Path
 
 from pydantic import Field
 
-from nerdistill import hookimpl
-from nerdistill.core.data.labels import LabelSet
-from nerdistill.core.data.sentence import Sentence
-from nerdistill.core.data.tags import repair_iob2
-from nerdistill.core.training.trainer import MODEL_CARD, Trainer, TrainerOptions, TrainingResult
+from nerdistill.plugins import (MODEL_CARD, LabelSet, Sentence, Trainer, TrainerOptions, TrainingResult, hookimpl,
+                                repair_iob2)
+
 
 LEXICON = "lexicon.json"
 

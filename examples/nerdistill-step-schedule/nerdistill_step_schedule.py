@@ -7,8 +7,7 @@
 
 from pydantic import Field
 
-from nerdistill import hookimpl
-from nerdistill.schedules import Schedule, progress
+from nerdistill.plugins import Schedule, hookimpl, progress
 
 
 class StepSchedule(Schedule):

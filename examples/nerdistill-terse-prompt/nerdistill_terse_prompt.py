@@ -14,11 +14,9 @@ from typing import Any
 
 from pydantic import BaseModel, Field, create_model
 
-from nerdistill import hookimpl
-from nerdistill.core.data.sentence import Sentence
-from nerdistill.prompts import PromptStrategy
-from nerdistill.prompts.schemas import EntitiesBase, entities_model
-from nerdistill.prompts.strategy import ExampleSelection, StrategyOptions
+from nerdistill.plugins import (EntitiesBase, ExampleSelection, PromptStrategy, Sentence, StrategyOptions,
+                                entities_model, hookimpl)
+
 
 SYSTEM = """Find the named entities in the sentence. Types:
 {types}
