@@ -44,7 +44,7 @@ def test_a_wheel_is_built_with_pips_cache_off_then_reused(tmp_path, monkeypatch)
     monkeypatch.setenv("NERDISTILL_HOME", str(tmp_path))
     calls = []
 
-    def fake_pip(arguments, environment, doing):
+    def fake_pip(arguments, doing, **environment):
         calls.append((arguments, environment.get("CMAKE_ARGS")))
         if arguments[0] == "wheel":
             folder = arguments[arguments.index("--wheel-dir") + 1]

@@ -55,8 +55,7 @@ def doctor(quick: bool, as_json: bool) -> None:
 
 def cpu_check() -> Check:
     flags = llama_runtime.cpu_flags()
-    model = next((line.split(":", 1)[1].strip() for line in _cpuinfo().splitlines()
-                  if line.startswith("model name")), platform.processor() or "unknown CPU")
+    model = llama_runtime.cpu_model_name()
     shown = " ".join(f for f in SHOWN_CPU_FLAGS if f in flags) or "none of " + ", ".join(SHOWN_CPU_FLAGS)
     detail = f"{model} ({platform.machine()}, {os.cpu_count()} cores); {shown}"
     if platform.machine().lower() in ("x86_64", "amd64") and flags and "avx2" not in flags:
@@ -158,10 +157,3 @@ def _version(package: str) -> str:
     except PackageNotFoundError:
         return "?"
 
-
-def _cpuinfo() -> str:
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as stream:
-            return stream.read()
-    except OSError:
-        return ""

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from nerdistill.core.config.loading import resolve_option_paths, validate_options
+from nerdistill.core.config.loading import validate_options
 from nerdistill.core.data.formats import FORMATS, read_sentences
 from nerdistill.core.data.labels import LabelSet
 from nerdistill.core.plugins.registry import registry
@@ -66,8 +66,8 @@ def strategy_from_options(name: str, label_set: LabelSet, given: dict[str, Any],
     """Strategy ``name`` with the options the user gave over its own defaults (None: not given)."""
     strategy_class = registry("prompt strategies").get(name, option=option)
     chosen = {key: value for key, value in given.items() if value is not None}
-    options = validate_options(strategy_class.options_model, chosen, "strategy options")
-    return strategy_class(name, label_set, resolve_option_paths(options, Path.cwd(), "strategy options"))
+    options = validate_options(strategy_class.options_model, chosen, "strategy options", base=Path.cwd())
+    return strategy_class(name, label_set, options)
 
 
 def threshold_list(_context: click.Context, parameter: click.Parameter, value: str | None) -> list[float] | None:

@@ -35,7 +35,7 @@ from nerdistill.core.annotation.agreement import agreed
 from nerdistill.core.data.articles import article_sentences, read_articles
 from nerdistill.core.training.claims import claimed
 from nerdistill.core.annotation.confidence import require_logprobs
-from nerdistill.core.config.loading import resolve_option_paths, validate_options
+from nerdistill.core.config.loading import validate_options
 from nerdistill.core.annotation.distilled import distilled_sentences, write_distilled
 from nerdistill.core.errors import NerdistillError
 from nerdistill.core.annotation.estimate import estimate
@@ -235,16 +235,16 @@ class Engine:
     def _provider(self, options: dict[str, Any], where: str):
         name = self.config.annotation.provider
         provider_class = registry("providers").get(name, option="annotation.provider")
-        validated = validate_options(provider_class.options_model, options, where)
-        return provider_class(name, resolve_option_paths(validated, self.config.folder, where))
+        return provider_class(name, validate_options(provider_class.options_model, options, where,
+                                                     base=self.config.folder))
 
     def _strategy_options(self, source: DistillSource):
         name = source.strategy or self.config.annotation.strategy
         strategy_class = registry("prompt strategies").get(name, option=f"distill {source.name!r} strategy")
         merged = {**self.config.annotation.strategy_options, **source.strategy_options}
         where = f"strategy options of {source.name!r}"
-        options = validate_options(strategy_class.options_model, merged, where)
-        return name, strategy_class, resolve_option_paths(options, self.config.folder, where)
+        return name, strategy_class, validate_options(strategy_class.options_model, merged, where,
+                                                      base=self.config.folder)
 
     def strategy(self, source: DistillSource):
         name, strategy_class, options = self._strategy_options(source)

@@ -117,14 +117,20 @@ def variant_named(name: str) -> BuildVariant:
 
 def cpu_flags() -> set[str]:
     """The CPU's feature flags as the kernel lists them (empty where /proc/cpuinfo has none)."""
+    return set(_cpuinfo_field(("flags", "Features")).split())
+
+
+def cpu_model_name() -> str:
+    return _cpuinfo_field(("model name",)) or platform.processor() or "unknown CPU"
+
+
+def _cpuinfo_field(names: tuple[str, ...]) -> str:
+    """The first CPU's value of a /proc/cpuinfo field, or "" where there is none."""
     try:
         text = Path("/proc/cpuinfo").read_text()
     except OSError:
-        return set()
-    for line in text.splitlines():
-        if line.startswith(("flags", "Features")):
-            return set(line.split(":", 1)[1].split())
-    return set()
+        return ""
+    return next((line.split(":", 1)[1].strip() for line in text.splitlines() if line.startswith(names)), "")
 
 
 def wheels_home() -> Path:
@@ -142,9 +148,9 @@ def build_wheel(variant: BuildVariant, *, force: bool = False, log: Callable[[st
         "on 2 cores")
     folder.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="nerdistill-wheel-", dir=folder.parent) as scratch:
-        environment = {**os.environ, "CMAKE_ARGS": " ".join(variant.cmake_args), "FORCE_CMAKE": "1"}
         _pip(["wheel", "--no-deps", "--no-cache-dir", "--no-binary", "llama-cpp-python", "--wheel-dir",
-              scratch, LLAMA_CPP_REQUIREMENT], environment, f"building {LLAMA_CPP_REQUIREMENT}")
+              scratch, LLAMA_CPP_REQUIREMENT], f"building {LLAMA_CPP_REQUIREMENT}",
+             CMAKE_ARGS=" ".join(variant.cmake_args), FORCE_CMAKE="1")
         built = sorted(Path(scratch).glob("llama_cpp_python-*.whl"))
         if len(built) != 1:
             raise NerdistillError(f"pip built no llama-cpp-python wheel in {scratch}")
@@ -163,16 +169,16 @@ def build_wheel(variant: BuildVariant, *, force: bool = False, log: Callable[[st
 def install_runtime(variant: BuildVariant, *, force: bool = False, log: Callable[[str], None] = print) -> Path:
     """Build (or reuse) the variant's wheel and install it into this Python environment; returns the wheel."""
     wheel = build_wheel(variant, force=force, log=log)
-    _pip(["install", "--quiet", "--force-reinstall", "--no-deps", str(wheel)], dict(os.environ), f"installing {wheel}")
+    _pip(["install", "--quiet", "--force-reinstall", "--no-deps", str(wheel)], f"installing {wheel}")
     # its own requirements (numpy, jinja2, diskcache, typing-extensions) from the index, as usual
-    _pip(["install", "--quiet", str(wheel)], dict(os.environ), f"installing what {wheel.name} requires")
+    _pip(["install", "--quiet", str(wheel)], f"installing what {wheel.name} requires")
     log(f"installed {wheel.name} ({variant.name}) into {sys.prefix}")
     return wheel
 
 
-def _pip(arguments: list[str], environment: dict[str, str], doing: str) -> None:
-    result = subprocess.run([sys.executable, "-m", "pip", *arguments], env=environment, capture_output=True,
-                            text=True)
+def _pip(arguments: list[str], doing: str, **environment: str) -> None:
+    result = subprocess.run([sys.executable, "-m", "pip", *arguments], env={**os.environ, **environment},
+                            capture_output=True, text=True)
     if result.returncode != 0:
         tail = " | ".join((result.stderr or result.stdout).strip().splitlines()[-3:])
         raise NerdistillError(f"{doing} failed (pip exit {result.returncode}): {tail}")

@@ -174,20 +174,6 @@ def resolve_paths(value: Any, base: Path) -> Any:
     return value
 
 
-def resolve_option_paths(options: Model, base: Path, where: str) -> Model:
-    """A plugin's options with every ``Path``-typed one made absolute against ``base`` (the config file's
-    folder, as every path in a config is), each checked to exist: the options a plugin types as paths are
-    its inputs."""
-    updates = {}
-    for name in type(options).model_fields:
-        value = getattr(options, name)
-        if isinstance(value, Path):
-            updates[name] = Path(os.path.normpath(base / value.expanduser()))
-            if not updates[name].exists():
-                raise NerdistillError(f"{where}: {name}: {updates[name]}: no such file or folder")
-    return options.model_copy(update=updates) if updates else options
-
-
 def missing_option_paths(options: BaseModel) -> list[str]:
     """``name: path`` of each ``Path``-typed option that names nothing on disk."""
     return [f"{name}: {getattr(options, name)}" for name in type(options).model_fields
@@ -208,9 +194,19 @@ def parse_assignments(items: Iterable[str], *, option: str) -> dict[str, Any]:
     return parsed
 
 
-def validate_options(model: type[Model], options: dict[str, Any], where: str) -> Model:
-    """A plugin's options from a config table; errors name the table's keys."""
+def validate_options(model: type[Model], options: dict[str, Any], where: str, *, base: Path) -> Model:
+    """A plugin's options from a config table or the command line, errors naming ``where`` and the key; its
+    ``Path``-typed options made absolute against ``base`` (the config file's folder, as every path in a config
+    is, or the working folder) and checked to exist: the options a plugin types as paths are its inputs."""
     try:
-        return model.model_validate(options)
+        validated = model.model_validate(options)
     except ValidationError as error:
         raise NerdistillError(f"{where}: {config_error(error)}") from None
+    updates = {}
+    for name in type(validated).model_fields:
+        value = getattr(validated, name)
+        if isinstance(value, Path):
+            updates[name] = Path(os.path.normpath(base / value.expanduser()))
+            if not updates[name].exists():
+                raise NerdistillError(f"{where}: {name}: {updates[name]}: no such file or folder")
+    return validated.model_copy(update=updates) if updates else validated

@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from nerdistill.core.config.loading import Configured, resolve_option_paths, validate_options
+from nerdistill.core.config.loading import Configured, validate_options
 from nerdistill.core.plugins.registry import registry
 from nerdistill.core.errors import NerdistillError
 from nerdistill.core.data.files import read_json
@@ -121,5 +121,4 @@ def build_trainer(name: str, options: dict[str, Any], *, base: Path, where: str 
     """Trainer ``name`` with ``options`` validated by its options model (errors naming ``where``), its
     ``Path``-typed options resolved against ``base``, the config file's folder, and checked to exist."""
     trainer_class = registry("trainers").get(name, option=f"{where}.trainer")
-    validated = validate_options(trainer_class.options_model, options, where)
-    return trainer_class(name, resolve_option_paths(validated, base, where))
+    return trainer_class(name, validate_options(trainer_class.options_model, options, where, base=base))
