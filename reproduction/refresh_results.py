@@ -13,19 +13,22 @@ The figures written into docs/reproduction.md by hand are checked against the co
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+from nerdistill.core.reporting.comparison import compare
 from nerdistill.core.reporting.report import write_report
 from nerdistill import load_run_config
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
 CONFIGS = ["phase1_local", "phase2_oracle", "phase2_local", "phase3_oracle", "phase3_local", "agreement_local",
-           "control_epochs"]
-REPORT_FILES = ["report.md", "report.json", "f1_by_group.png", "schedules.png"]
+           "control_epochs", "gold_curve_local", "gold_curve_oracle"]
+REPORT_FILES = ["report.md", "report.json", "f1_by_group.png", "schedules.png", "gold_curve.png"]
+GOLD_CURVE_RUNS = ["gold-curve-local", "gold-curve-oracle"]
 #: (run folders, what to compare, title, output, plot): each a ``nerdistill compare`` of docs/reproduction.md
 COMPARISONS = [
     (["reproduction-phase1", "reproduction-phase2-oracle"], ["--paper", "--only", "annotation"], "Table 1",
@@ -39,6 +42,9 @@ COMPARISONS = [
     (["reproduction-phase2-local", "reproduction-agreement-local"],
      ["--only", "models", "--same-group", "B-agreed=B", "--same-group", "D-agreed=D"],
      "Agreed labels against the chain-of-thought ones", "agreement.md", None),
+    (GOLD_CURVE_RUNS, ["--only", "curve", "--curve", "reproduction/results/gold-curve.png"],
+     "Gold-budget curve: MiniLM students by gold sentences, alone and after each teacher's labels", "gold-curve.md",
+     None),
 ]
 
 
@@ -66,6 +72,7 @@ def refresh_comparisons(runs: Path) -> None:
         if not all((runs / folder).is_dir() for folder in folders):
             print(f"{output}: a run folder is missing: passed over")
             continue
+        options = [str(HERE.parent / o) if o.startswith("reproduction/") else o for o in options]
         command = [sys.executable, "-m", "nerdistill", "compare", *(str(runs / f) for f in folders), *options,
                    "--title", title, "-o", str(RESULTS / output)]
         if plot:
@@ -74,10 +81,22 @@ def refresh_comparisons(runs: Path) -> None:
         print(f"{output}: {' and '.join(folders)}")
 
 
+def refresh_gold_curve(runs: Path) -> None:
+    """``results/gold-curve.json``: the curves of both teachers' sweeps, the gold-only one once, and what each
+    distilled curve is worth in gold sentences (the figures docs/reproduction.md quotes, checked by a test)."""
+    if not all((runs / folder).is_dir() for folder in GOLD_CURVE_RUNS):
+        print("gold-curve.json: a run folder is missing: passed over")
+        return
+    curve = compare([runs / folder for folder in GOLD_CURVE_RUNS])["gold_curve"]
+    (RESULTS / "gold-curve.json").write_text(json.dumps(curve, indent=2) + "\n")
+    print(f"gold-curve.json: {' and '.join(GOLD_CURVE_RUNS)}")
+
+
 def main() -> None:
     found = refresh_reports()
     if found:
         refresh_comparisons(found[0].parent)
+        refresh_gold_curve(found[0].parent)
 
 
 if __name__ == "__main__":

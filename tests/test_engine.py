@@ -278,7 +278,7 @@ def test_offline_refuses_a_hosted_provider_before_any_work(tmp_path, tiny_bert, 
 
 
 def test_the_shipped_configs_are_valid():
-    for name in ["quickstart", "paper_phase1", "paper_phase2", "paper_phase3"]:
+    for name in ["quickstart", "paper_phase1", "paper_phase2", "paper_phase3", "gold_curve"]:
         config = nerdistill.load_run_config(ROOT / "examples" / f"{name}.toml")
         assert config.output.is_absolute()
     phase2 = nerdistill.load_run_config(ROOT / "examples" / "paper_phase2.toml")
@@ -289,7 +289,7 @@ def test_the_shipped_configs_are_valid():
 def test_the_reproduction_configs_are_valid():
     configs = {p.stem: nerdistill.load_run_config(p) for p in (ROOT / "reproduction").glob("*.toml")}
     assert set(configs) == {"phase1_local", "phase2_local", "phase3_local", "phase2_oracle", "phase3_oracle",
-                            "agreement_local", "control_epochs"}
+                            "agreement_local", "control_epochs", "gold_curve_local", "gold_curve_oracle"}
     for teacher in ("local", "oracle"):
         phase2, phase3 = configs[f"phase2_{teacher}"], configs[f"phase3_{teacher}"]
         assert [g.name for g in phase2.all_groups()] == ["A", "B", "C", "D", "E"]
@@ -301,6 +301,12 @@ def test_the_reproduction_configs_are_valid():
     assert configs["phase2_oracle"].annotation.provider == "oracle-noise"
     phase1, agreement = configs["phase1_local"], configs["agreement_local"]
     assert agreement.distill[:2] == phase1.distill and agreement.distill[2].agree == ["conll-standard", "conll-cot"]
+    curve_local, curve_oracle = configs["gold_curve_local"], configs["gold_curve_oracle"]
+    assert curve_local.data.original_sizes == [0, 25, 50, 100, 250, 500, 1000] and len(curve_local.seeds) >= 3
+    assert curve_local.distill[0].sample == phase1.distill[0].sample == 1000  # phase 1's sentences and answers
+    assert (curve_local.data.seed, curve_local.distill[0].seed) == (phase1.data.seed, phase1.distill[0].seed)
+    assert curve_oracle.data == curve_local.data and curve_oracle.training == curve_local.training
+    assert curve_oracle.reuse_models_from == [curve_local.output] and curve_oracle.annotation.provider == "oracle-noise"
     control = configs["control_epochs"]  # phase 2's group A with half the epochs, on the same original sample
     assert control.training.epochs * 2 == configs["phase2_local"].training.epochs and not control.distill
     assert control.data == configs["phase2_local"].data and [g.name for g in control.all_groups()] == ["A"]
@@ -316,6 +322,7 @@ def test_the_script_carrying_the_reproduction_on_names_its_runs_in_order():
     assert sorted(runs) == sorted(p.stem for p in (ROOT / "reproduction").glob("*.toml") if p.stem != "phase1_local")
     for teacher in ("local", "oracle"):  # phase 3 copies phase 2's group E as its simple mix
         assert runs.index(f"phase2_{teacher}") < runs.index(f"phase3_{teacher}")
+    assert runs.index("gold_curve_local") < runs.index("gold_curve_oracle")  # whose gold-only models it copies
 
 
 def test_the_script_refreshing_the_results_covers_every_run_and_table():

@@ -288,11 +288,12 @@ def test_a_packaged_encoder_is_found_in_nerdistill_home_first(tiny_bert, tmp_pat
 def test_options_that_do_not_change_the_weights_stay_out_of_the_fingerprint():
     options = token_classification.TokenClassificationOptions(encoder="x", threads=2, device="cpu")
     every = set(type(options).model_fields)
-    # precision came after models were trained: at its default it leaves their fingerprints as they were
+    # precision and model selection came after models were trained: at their defaults they leave their
+    # fingerprints as they were
     assert every - set(options.affecting_weights()) == {"progress", "threads", "device", "eval_batch_size",
-                                                       "precision"}
-    bf16 = token_classification.TokenClassificationOptions(encoder="x", precision="bf16")
-    assert bf16.affecting_weights()["precision"] == "bf16"
+                                                       "precision", "validate_every", "patience"}
+    changed = token_classification.TokenClassificationOptions(encoder="x", precision="bf16", patience=3)
+    assert changed.affecting_weights()["precision"] == "bf16" and changed.affecting_weights()["patience"] == 3
 
 
 def test_bfloat16_autocast_trains_close_to_fp32(tiny_bert, data, tmp_path):

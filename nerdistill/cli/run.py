@@ -65,9 +65,12 @@ def _dry_run(engine: Engine) -> None:
     plans = plan_models(engine)
     if not plans:
         return
-    rows = [(p.model.group.name, p.model.schedule.label, p.model.decay_label, p.model.seed,
-             "" if p.passes is None else p.passes, p.status) for p in plans]
-    click.echo("\n" + format_table(["group", "schedule", "decay", "seed", "sentence passes", "status"], rows))
+    rows = [(p.model.group.name, "" if p.model.gold is None else p.model.gold, p.model.schedule.label,
+             p.model.decay_label, p.model.seed, "" if p.passes is None else p.passes, p.status) for p in plans]
+    headers = ["group", "gold", "schedule", "decay", "seed", "sentence passes", "status"]
+    if all(p.model.gold is None for p in plans):  # no gold-size sweep
+        headers, rows = headers[:1] + headers[2:], [row[:1] + row[2:] for row in rows]
+    click.echo("\n" + format_table(headers, rows))
     left = training_left(plans)
     if left.models:
         click.echo("\n" + _describe(left))

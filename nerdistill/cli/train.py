@@ -14,7 +14,7 @@ from nerdistill.core.config.loading import TrainConfig, errors_in, load_config
 from nerdistill.core.data.formats import format_of, read_sentences, write_sentences
 from nerdistill.core.training.prediction import (InputFormat, model_trainer, predict_sentences, scores_by_threshold,
                                                  sentences_to_tag)
-from nerdistill.core.training.one_model import evaluate_model, scores_text, train_and_evaluate
+from nerdistill.core.training.one_model import epochs_for, evaluate_model, scores_text, train_and_evaluate
 from nerdistill.core.training.trainer import build_trainer
 from nerdistill.schedules.spec import make_schedule
 
@@ -33,11 +33,24 @@ def train(config_file: Path) -> None:
         schedule = make_schedule(config.schedule, option="schedule")
     label_set = config.label_set
     read = lambda paths: [s for p in paths for s in read_sentences(p, label_set=label_set)]  # noqa: E731
+    distilled, original = read(config.data.distilled), read(config.data.original)
+    optional = {"start_from": config.start_from, "validation": read([config.data.validation] if config.data.validation
+                                                                    else [])}
+    optional = {key: value for key, value in optional.items() if value}
+    with errors_in(config_file):
+        epochs = epochs_for(schedule, epochs=trainer.options.epochs, distilled_size=len(distilled),
+                            original_size=len(original), least=config.training.min_sentence_passes,
+                            mode=config.mix_mode)
+        if epochs != trainer.options.epochs:
+            trainer = build_trainer(config.training.trainer, {**config.training.trainer_options, "epochs": epochs},
+                                    base=config.folder)
+        trainer.require({"start_from": "start_from" if config.start_from else None,
+                         "validation": "data.validation" if config.data.validation else None})
     summary = train_and_evaluate(
-        trainer=trainer, schedule=schedule, distilled=read(config.data.distilled), original=read(config.data.original),
+        trainer=trainer, schedule=schedule, distilled=distilled, original=original,
         test=read_sentences(config.data.test, label_set=label_set) if config.data.test else None,
         label_set=label_set, output_dir=config.output, seed=config.seed, mix_mode=config.mix_mode,
-        subword=config.subword_scores)
+        subword=config.subword_scores, **optional)
     if summary.get("main_process") is False:
         return  # another process of a multi-process run: the main one reports
     if "scores" in summary:

@@ -10,7 +10,10 @@ Stages and what they leave in the run folder:
    the input has gold tags, ``distilled/<name>.quality.json`` (the paper's table 1). A source that is the
    agreement of two others is made from their distilled files, after them, with no call.
 3. ``train``: every group x learning-rate decay x seed (seed by seed), one model each under
-   ``models/<group>/<decay>/seed-<n>/``. Every mixer is built before the first model trains, so an
+   ``models/<group>/<decay>/seed-<n>/``; where ``data.original`` lists sizes (the gold-budget curve), also
+   x size, under ``models/<group>@<size>/...``: the samples are nested, a group that never trains on
+   original data is trained once, and ``training.min_sentence_passes`` gives small samples more epochs.
+   Every mixer is built before the first model trains, so an
    epoch left without data is an error before any work. A finished model is skipped (one finished in a
    run named in ``reuse_models_from`` is copied from there), a stopped one resumes from its last epoch,
    and one that another process on the same run is training is passed over (``core/claims.py``).
@@ -47,10 +50,10 @@ from nerdistill.core.plugins.registry import registry
 from nerdistill.core.config.run import DistillSource, GroupConfig, RunConfig
 from nerdistill.core.training.run_layout import RESULT, model_folder, write_run_config
 from nerdistill.core.annotation.runner import AnnotationJob, checked_rescue
-from nerdistill.core.data.sampling import sample_sentences
+from nerdistill.core.data.sampling import nested_sample, sample_sentences
 from nerdistill.core.data.sentence import Sentence
 from nerdistill.core.annotation.store import AnnotationStore
-from nerdistill.core.training.one_model import train_and_evaluate
+from nerdistill.core.training.one_model import epochs_for, train_and_evaluate
 from nerdistill.core.training.trainer import build_trainer
 from nerdistill.schedules.mixer import EpochMixer
 from nerdistill.schedules.spec import NamedSchedule, make_schedule
@@ -69,13 +72,14 @@ class PlannedModel:
     schedule: NamedSchedule
     decay: float | None
     seed: int
+    gold: int | None = None  # the original sample's size in a gold-size sweep
 
     @property
     def decay_label(self) -> str:
         return "no-decay" if self.decay is None else f"decay-{self.decay:g}"
 
     def folder(self, run_dir: Path) -> Path:
-        return model_folder(run_dir, self.group.name, self.decay_label, self.seed)
+        return model_folder(run_dir, self.group.name, self.decay_label, self.seed, self.gold)
 
 
 @dataclass(frozen=True)
@@ -84,8 +88,17 @@ class TrainingTask:
     trainer: Any
     mixer: EpochMixer
     distilled: list[Sentence]
+    original: list[Sentence]
     folder: Path
     fingerprint: str | None
+    start: "TrainingTask | None" = None  # the model this one continues from (its group's start_from)
+
+    def extra_arguments(self, validation: list[Sentence]) -> dict[str, Any]:
+        """The optional arguments of the trainer's ``train``, given only where the config asks for them."""
+        extra: dict[str, Any] = {"validation": validation} if validation else {}
+        if self.start is not None:
+            extra["start_from"] = self.start.folder / "model"
+        return extra
 
 
 class Engine:
@@ -104,8 +117,9 @@ class Engine:
         self._inputs: dict[str, list[Sentence]] | None = None
         self._original: list[Sentence] | None = None
         self._test: list[Sentence] | None = None
+        self._validation: list[Sentence] | None = None
         self._distilled: dict[str, list[Sentence]] = {}
-        self._trainers: dict[float | None, Any] = {}
+        self._trainers: dict[tuple[float | None, int | None], Any] = {}
 
     # --- the whole run ---------------------------------------------------------------------------------
     def run(self, stages: tuple[str, ...] = STAGES) -> dict[str, Any]:
@@ -140,13 +154,17 @@ class Engine:
             if source.min_confidence is not None:
                 require_logprobs(provider, f"distill {source.name!r} min_confidence")
         for decay in {m.decay for m in self.planned_models()}:
-            self._trainer(decay).check()
+            trainer = self._trainer(decay)
+            trainer.check()
+            trainer.require({"start_from": next((f"group {g.name!r} start_from" for g in self.config.all_groups()
+                                                 if g.start_from), None),
+                             "validation": "data.validation" if self.config.data.validation else None})
 
     def _check_input_files(self) -> None:
         """Every input file the config names exists, each error naming its key (the CLI adds the config file).
         Runs named in ``reuse_models_from`` may not exist yet: they are looked in when there."""
         data = self.config.data
-        named = [("data.gold", data.gold), ("data.test", data.test),
+        named = [("data.gold", data.gold), ("data.test", data.test), ("data.validation", data.validation),
                  ("data.original", data.original if isinstance(data.original, Path) else None)]
         for source in self.config.distill:
             named += [(f"distill {source.name!r} sentences", source.sentences),
@@ -163,20 +181,50 @@ class Engine:
     # --- 1. data -----------------------------------------------------------------------------------------
     def stage_data(self) -> dict[str, int]:
         counts = {"original": len(self.original()), "test": len(self.test())}
+        for size in self.config.data.original_sizes or []:
+            self._write_data(f"original@{size}", self.original(size))
+            counts[f"original@{size}"] = size
+        if self.config.data.validation:
+            counts["validation"] = len(self.validation())
         counts.update({f"distill:{name}": len(sentences) for name, sentences in self.inputs().items()})
         return counts
 
-    def original(self) -> list[Sentence]:
+    def original(self, size: int | None = None) -> list[Sentence]:
+        """The original data; in a gold-size sweep, the nested sample of ``size`` sentences (None: the largest,
+        which the distill samples are kept apart from)."""
         if self._original is None:
             spec, data = self.config.data.original, self.config.data
             if spec is None:
                 self._original = []
-            elif isinstance(spec, int):
-                self._original = sample_sentences(self._gold, spec, seed=data.seed)
+            elif isinstance(spec, int | list):
+                largest = max(spec) if isinstance(spec, list) else spec
+                self._original = sample_sentences(self._gold, largest, seed=data.seed) if largest else []
             else:
                 self._original = self._read(spec)
             self._write_data("original", self._original)
-        return self._original
+        if size is None:
+            return self._original
+        return nested_sample(self._original, size, seed=self.config.data.seed)
+
+    def validation(self) -> list[Sentence]:
+        """The sentences that choose each model's best epoch (``data.validation``, less any sentence the run
+        trains on, sampled to ``validation_size``); never the test sentences."""
+        data = self.config.data
+        if self._validation is None:
+            sentences = [s for s in self._read(data.validation) if s.is_labelled] if data.validation else []
+            overlap = {s.tokens for s in sentences} & {s.tokens for s in self.test() if s.tokens}
+            if data.validation and len(overlap) > len(sentences) // 2:
+                raise NerdistillError(f"data.validation: {len(overlap)} of its {len(sentences)} sentences are test "
+                                      "sentences: choosing epochs on them would flatter the test score")
+            if data.validation_size and data.validation_size < len(sentences):
+                sentences = sample_sentences(sentences, data.validation_size, seed=data.seed)
+            trained = {s.tokens for s in self.original()} | {s.tokens for inputs in self.inputs().values()
+                                                              for s in inputs}
+            kept = [s for s in sentences if s.tokens not in trained]
+            if len(kept) < len(sentences):
+                log.info("data.validation: %d of its sentences are trained on: left out", len(sentences) - len(kept))
+            self._validation = kept
+        return self._validation
 
     def test(self) -> list[Sentence]:
         if self._test is None:
@@ -333,12 +381,27 @@ class Engine:
 
     # --- 3. train ------------------------------------------------------------------------------------------
     def planned_models(self) -> list[PlannedModel]:
-        """Every group x decay x seed, seed by seed: a sweep stopped half-way has compared every group
-        on the first seeds, rather than one group on all of them."""
+        """Every group x decay x seed (x gold size in a sweep), seed by seed: a sweep stopped half-way has
+        compared every group on the first seeds, rather than one group on all of them."""
         groups = self.config.all_groups()
         schedules = {g.name: make_schedule(g.schedule, option=f"group {g.name!r} schedule") for g in groups}
-        return [PlannedModel(group, schedules[group.name], None if decay == "none" else float(decay), seed)
-                for seed in self.config.seeds for group in groups for decay in self.config.lr_decay]
+        return [PlannedModel(group, schedules[group.name], decay, seed, gold)
+                for seed in self.config.seeds for group in groups
+                for decay in (None if factor == "none" else float(factor) for factor in self.config.lr_decay)
+                for gold in self._gold_sizes(group, schedules[group.name], decay)]
+
+    def _gold_sizes(self, group: GroupConfig, schedule: NamedSchedule, decay: float | None) -> list[int | None]:
+        """The sizes a group is trained at in a gold-size sweep: none (once, unswept) where its schedule never
+        takes original data; not 0 where it has no distilled data, or continues from another group's model,
+        which is then its point at 0."""
+        sizes = self.config.data.original_sizes
+        if sizes is None:
+            return [None]
+        epochs = self._trainer(decay).options.epochs
+        if all(schedule.schedule.weights(t, epochs)[1] == 0 for t in range(epochs)):
+            return [None]
+        has_distilled = bool(self.config.distill) and group.distilled != []
+        return [n for n in sizes if n > 0 or (has_distilled and group.start_from is None)]
 
     def distilled(self, group: GroupConfig) -> list[Sentence]:
         names = group.distilled if group.distilled is not None else [d.name for d in self.config.distill]
@@ -360,12 +423,47 @@ class Engine:
 
     def training_task(self, model: PlannedModel) -> TrainingTask:
         """One model's task; an error names the distill source its group needs that is not annotated yet."""
-        trainer, distilled = self._trainer(model.decay), self.distilled(model.group)
-        mixer = EpochMixer(model.schedule, epochs=trainer.options.epochs, distilled_size=len(distilled),
-                           original_size=len(self.original()), mode=self.config.mix_mode, seed=model.seed)
-        fingerprint = trainer.fingerprint(distilled=distilled, original=self.original(), mixer=mixer,
-                                          label_set=self.label_set, seed=model.seed)
-        return TrainingTask(model, trainer, mixer, distilled, model.folder(self.run_dir), fingerprint)
+        distilled, original = self.distilled(model.group), self._original_of(model)
+        epochs = self._epochs(model, len(distilled), len(original))
+        trainer = self._trainer(model.decay, epochs)
+        where = f"group {model.group.name!r}" + ("" if model.gold is None else f" at {model.gold} gold sentences")
+        try:
+            mixer = EpochMixer(model.schedule, epochs=epochs, distilled_size=len(distilled),
+                               original_size=len(original), mode=self.config.mix_mode, seed=model.seed)
+        except NerdistillError as error:
+            raise NerdistillError(f"{where}: {error.reason}") from None
+        start = self._start_task(model)
+        extra = {"validation": self.validation()} if self.config.data.validation else {}
+        if start is not None:
+            extra["start_fingerprint"] = start.fingerprint
+        fingerprint = trainer.fingerprint(distilled=distilled, original=original, mixer=mixer,
+                                          label_set=self.label_set, seed=model.seed, **extra)
+        return TrainingTask(model, trainer, mixer, distilled, original, model.folder(self.run_dir), fingerprint, start)
+
+    def _original_of(self, model: PlannedModel) -> list[Sentence]:
+        """A model's original data: the run's, or in a sweep its size's sample (none for a model trained once
+        for every size, whose schedule never takes any)."""
+        if self.config.data.original_sizes is None:
+            return self.original()
+        return self.original(model.gold) if model.gold is not None else []
+
+    def _epochs(self, model: PlannedModel, distilled: int, original: int) -> int:
+        return epochs_for(model.schedule, epochs=self._trainer(model.decay).options.epochs, distilled_size=distilled,
+                          original_size=original, least=self.config.training.min_sentence_passes,
+                          mode=self.config.mix_mode)
+
+    def _start_task(self, model: PlannedModel) -> TrainingTask | None:
+        """The task of the model ``model`` continues from: its start group's, same seed and decay, at the same
+        gold size where that group is swept too."""
+        name = model.group.start_from
+        if name is None:
+            return None
+        candidates = [m for m in self.planned_models() if m.group.name == name and m.seed == model.seed
+                      and m.decay == model.decay and m.gold in (model.gold, None)]
+        if not candidates:
+            raise NerdistillError(f"group {model.group.name!r} at {model.gold} gold sentences: group {name!r} has no "
+                                  "model at that size to start from")
+        return self.training_task(candidates[0])
 
     def scored_on(self) -> dict[str, Any]:
         """What a model's scores depend on besides the model: the test set and whether subword scores too."""
@@ -380,7 +478,11 @@ class Engine:
         rows = []
         for number, task in enumerate(mine, start=1):
             model = task.model
-            log.info("[%d/%d] %s, %s, seed %d", number, len(mine), model.group.name, model.decay_label, model.seed)
+            size = "" if model.gold is None else f", {model.gold} gold sentences"
+            log.info("[%d/%d] %s%s, %s, seed %d", number, len(mine), model.group.name, size, model.decay_label,
+                     model.seed)
+            if task.start is not None:
+                self._await_start(task.start, scored_on, finished)
             with claimed(task.folder) as ours:
                 if not ours:
                     log.info("another process is training it: passed over")
@@ -388,26 +490,41 @@ class Engine:
                 rows.append(self._train_one(task, scored_on, finished))
         return rows
 
+    def _await_start(self, start: TrainingTask, scored_on: dict[str, Any], finished: FinishedModels) -> None:
+        """The model a task continues from, trained here first where no process has it, waited for where
+        another process (a shard) is training it."""
+        while finished.result(start.folder, start.fingerprint, scored_on) is None:
+            with claimed(start.folder) as ours:
+                if ours:
+                    self._train_one(start, scored_on, finished)
+                    return
+            log.info("waiting for %s, which another process is training", start.folder)
+            time.sleep(30)
+
     def _train_one(self, task: TrainingTask, scored_on: dict[str, Any], finished: FinishedModels) -> dict[str, Any]:
         model = task.model
         row = finished.result(task.folder, task.fingerprint, scored_on)
         if row is None:
             summary = train_and_evaluate(
                 trainer=task.trainer, schedule=model.schedule, distilled=task.distilled,
-                original=self.original(), test=self.test(), label_set=self.label_set, output_dir=task.folder,
-                seed=model.seed, mix_mode=self.config.mix_mode, subword=self.config.subword_scores)
+                original=task.original, test=self.test(), label_set=self.label_set, output_dir=task.folder,
+                seed=model.seed, mix_mode=self.config.mix_mode, subword=self.config.subword_scores,
+                **task.extra_arguments(self.validation()))
             row = {**result_row(model, summary), "fingerprint": task.fingerprint, "scored_on": scored_on}
         row.update(model_identity(model))  # a result copied from another group takes this one's name
         write_if_changed(task.folder / RESULT, json.dumps(row, indent=2))
         return row
 
-    def _trainer(self, decay: float | None):
-        """The trainer of every model with this learning-rate decay (one per decay, as the models share it)."""
-        if decay not in self._trainers:
+    def _trainer(self, decay: float | None, epochs: int | None = None):
+        """The trainer of every model with this learning-rate decay and number of epochs (the config's, or more
+        by ``min_sentence_passes``): one each, as the models share it."""
+        if (decay, epochs) not in self._trainers:
             training = self.config.training
             options = {**training.trainer_options, "lr_decay": decay, "progress": self.progress}
-            self._trainers[decay] = build_trainer(training.trainer, options, base=self.config.folder)
-        return self._trainers[decay]
+            if epochs is not None and epochs != self._trainer(decay).options.epochs:
+                options["epochs"] = epochs
+            self._trainers[(decay, epochs)] = build_trainer(training.trainer, options, base=self.config.folder)
+        return self._trainers[(decay, epochs)]
 
     # --- 4. report -------------------------------------------------------------------------------------------
     def stage_report(self) -> dict[str, Any]:
@@ -422,8 +539,13 @@ def sentences_digest(sentences: list[Sentence]) -> str:
 
 
 def model_identity(model: PlannedModel) -> dict[str, Any]:
-    return {"group": model.group.name, "schedule": model.schedule.label, "distilled": model.group.distilled,
-            "decay": model.decay, "seed": model.seed}
+    identity = {"group": model.group.name, "schedule": model.schedule.label, "distilled": model.group.distilled,
+                "decay": model.decay, "seed": model.seed}
+    if model.gold is not None:
+        identity["gold_sentences"] = model.gold
+    if model.group.start_from is not None:
+        identity["start_from"] = model.group.start_from
+    return identity
 
 
 def result_row(model: PlannedModel, summary: dict[str, Any]) -> dict[str, Any]:
@@ -434,4 +556,6 @@ def result_row(model: PlannedModel, summary: dict[str, Any]) -> dict[str, Any]:
            "weights": summary["weights"]}  # the schedule's, whatever the trainer logs
     if "subword" in summary["scores"]:
         row["subword_f1"] = summary["scores"]["subword"]["micro"]["f1"]
+    if "selection" in summary:
+        row["selection"] = summary["selection"]
     return row

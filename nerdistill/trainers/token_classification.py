@@ -9,6 +9,13 @@ After each epoch the model, optimizer and random state are saved (``checkpoint.p
 stopped run resumes from its last finished epoch. The final model and tokenizer go to ``model/``,
 loadable with ``from_pretrained`` alone.
 
+Given validation sentences, the model is scored on them (micro F1) every ``validate_every`` sentences
+trained and after the last epoch; the final model is the best one scored, and with ``patience`` training
+stops after that many scorings without a better F1. Small training sets thus need no hand-tuned epoch
+count: the gold-budget curve trains each size until its validation F1 stops rising. ``start_from``
+continues from a saved model of this trainer (its weights, not its optimizer): a student distilled once
+and fine-tuned on each gold budget.
+
 Several GPUs (or CPU processes) are used through accelerate, not code of our own: launched by
 ``accelerate launch`` or ``torchrun`` (``WORLD_SIZE`` > 1), the trainer wraps model and optimizer with
 ``accelerate.Accelerator`` (distributed data parallel), each process trains on an equal share of every
@@ -69,6 +76,11 @@ class TokenClassificationOptions(TrainerOptions):
                         json_schema_extra=NOT_AFFECTING_WEIGHTS)
     threads: int | None = Field(None, ge=1, description="CPU threads for torch (default: torch's choice)",
                                 json_schema_extra=NOT_AFFECTING_WEIGHTS)
+    validate_every: int = Field(1000, ge=1, json_schema_extra=ADDED_WITH_OLD_DEFAULT,
+                                description="with validation data: score on it after each epoch that brings the "
+                                            "sentences trained since the last scoring to this many, and after the last")
+    patience: int | None = Field(None, ge=1, json_schema_extra=ADDED_WITH_OLD_DEFAULT,
+                                 description="with validation data: stop after this many scorings without a better F1")
 
 
 class TokenClassificationTrainer(Trainer):
@@ -84,7 +96,8 @@ class TokenClassificationTrainer(Trainer):
             raise NerdistillError(f"training.encoder: {error.reason}") from None
 
     def train(self, *, distilled: list[Sentence], original: list[Sentence], mixer: Any, label_set: LabelSet,
-              output_dir: Path, seed: int) -> TrainingResult:
+              output_dir: Path, seed: int, start_from: Path | None = None,
+              validation: list[Sentence] | None = None) -> TrainingResult:
         import torch
 
         o = self.options
@@ -102,9 +115,11 @@ class TokenClassificationTrainer(Trainer):
         windows = {name: _windows_by_sentence(encode(data, tokenizer, label_ids, o.max_length), len(data))
                    for name, data in sources.items()}
         _seed_everything(seed)
-        model = load_encoder_for_tagging(o.encoder, labels).to(device)
+        model = (self._load_start(start_from, labels) if start_from else load_encoder_for_tagging(o.encoder, labels))
+        model = model.to(device)
         optimizer = _adamw(model, o.learning_rate, o.weight_decay, o.fused_optimizer)
-        fingerprint = self._fingerprint(distilled, original, mixer, labels, seed)
+        start_fingerprint = read_model_card(start_from).get("fingerprint") if start_from else None
+        fingerprint = self._fingerprint(distilled, original, mixer, labels, seed, start_fingerprint, validation)
         finished = _finished_model(output_dir, fingerprint)
         if finished is not None:
             log.info("already trained with these data and settings: %s", finished)
@@ -112,16 +127,29 @@ class TokenClassificationTrainer(Trainer):
         main = accelerator is None or accelerator.is_main_process
         if main:  # a checkpoint half-written when a process was killed (hundreds of MB) is never resumed from
             discard_partial_writes(output_dir / CHECKPOINT)
-        start_epoch, history = self._resume(output_dir, fingerprint, model, optimizer, device)
+        start_epoch, history, best = self._resume(output_dir, fingerprint, model, optimizer, device)
         if accelerator is not None:
             model, optimizer = accelerator.prepare(model, optimizer)
+        selection = _Selection(validation, o.validate_every, o.patience, best) if validation else None
         for epoch in range(start_epoch, o.epochs):
-            history.append(self._train_epoch(epoch, mixer, windows, model, optimizer, tokenizer, device, seed,
-                                             accelerator))
+            entry = self._train_epoch(epoch, mixer, windows, model, optimizer, tokenizer, device, seed, accelerator)
+            history.append(entry)
+            trained = entry["distilled"] + entry["original"]
+            if selection is not None and selection.due(trained, last=epoch == o.epochs - 1):
+                entry["validation_f1"] = selection.score(epoch, _unwrapped(model, accelerator),
+                                                         self._tagger(tokenizer, device, o.max_length))
+                log.info("epoch %d: validation F1 %.4f (best %.4f after epoch %d)", epoch + 1,
+                         entry["validation_f1"], selection.best["f1"], selection.best["epoch"] + 1)
             if main:
-                self._checkpoint(output_dir, fingerprint, epoch, _unwrapped(model, accelerator), optimizer, history)
+                self._checkpoint(output_dir, fingerprint, epoch, _unwrapped(model, accelerator), optimizer, history,
+                                 selection.best if selection else None)
             if accelerator is not None:
                 accelerator.wait_for_everyone()
+            if selection is not None and selection.exhausted:
+                log.info("no better validation F1 in %d scorings: stopped after epoch %d", o.patience, epoch + 1)
+                break
+        if selection is not None and selection.best["state"] is not None:
+            _unwrapped(model, accelerator).load_state_dict(selection.best["state"])
         model_dir = output_dir / "model"
         if main:
             self._save_final(output_dir, _unwrapped(model, accelerator), tokenizer, label_set, fingerprint)
@@ -187,24 +215,42 @@ class TokenClassificationTrainer(Trainer):
         return entry
 
     def fingerprint(self, *, distilled: list[Sentence], original: list[Sentence], mixer: Any, label_set: LabelSet,
-                    seed: int) -> str:
-        return self._fingerprint(distilled, original, mixer, label_set.tags, seed)
+                    seed: int, start_fingerprint: str | None = None, validation: list[Sentence] | None = None) -> str:
+        return self._fingerprint(distilled, original, mixer, label_set.tags, seed, start_fingerprint, validation)
 
-    def _fingerprint(self, distilled, original, mixer, labels, seed) -> str:
-        material = json.dumps({"options": self.options.affecting_weights(),
-                               "distilled": [s.tokens + (s.tags or ()) for s in distilled],
-                               "original": [s.tokens + (s.tags or ()) for s in original],
-                               "schedule": mixer.schedule.label, "mode": mixer.mode, "mix_seed": mixer.seed,
-                               "labels": labels, "seed": seed}, sort_keys=True)
-        return hashlib.sha256(material.encode()).hexdigest()
+    def _fingerprint(self, distilled, original, mixer, labels, seed, start_fingerprint=None, validation=None) -> str:
+        material = {"options": self.options.affecting_weights(),
+                    "distilled": [s.tokens + (s.tags or ()) for s in distilled],
+                    "original": [s.tokens + (s.tags or ()) for s in original],
+                    "schedule": mixer.schedule.label, "mode": mixer.mode, "mix_seed": mixer.seed,
+                    "labels": labels, "seed": seed}
+        if start_fingerprint is not None:  # the start model by what made it, not by where it lies
+            material["start_from"] = start_fingerprint
+        if validation:
+            material["validation"] = [s.tokens + (s.tags or ()) for s in validation]
+        return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
 
-    def _resume(self, output_dir, fingerprint, model, optimizer, device) -> tuple[int, list[dict[str, Any]]]:
+    def _load_start(self, start_from: Path, labels: tuple[str, ...]):
+        """A saved model of this trainer to continue from; its labels and encoder must be this training's."""
+        from transformers import AutoModelForTokenClassification
+
+        card = read_model_card(start_from)
+        if tuple(card.get("labels", ())) != tuple(labels):
+            raise NerdistillError(f"start model tags {card.get('labels')}, this training {list(labels)}",
+                                  path=start_from)
+        if card.get("options", {}).get("encoder") != self.options.encoder:
+            raise NerdistillError(f"start model was trained from encoder {card['options'].get('encoder')!r}, this "
+                                  f"training's is {self.options.encoder!r}", path=start_from)
+        quiet_transformers()
+        return AutoModelForTokenClassification.from_pretrained(start_from, local_files_only=True)
+
+    def _resume(self, output_dir, fingerprint, model, optimizer, device) -> tuple[int, list[dict[str, Any]], Any]:
         import torch
 
         path = output_dir / CHECKPOINT
         if not path.exists():
             (output_dir / TRAIN_LOG).unlink(missing_ok=True)
-            return 0, []
+            return 0, [], None
         state = torch.load(path, map_location=device, weights_only=False)
         if state["fingerprint"] != fingerprint:
             raise NerdistillError("the checkpoint there was made from other data or settings; delete it or train "
@@ -213,7 +259,7 @@ class TokenClassificationTrainer(Trainer):
         optimizer.load_state_dict(state["optimizer"])
         torch.set_rng_state(state["torch_rng"])
         log.info("resuming after epoch %d of %d", state["epoch"] + 1, self.options.epochs)
-        return state["epoch"] + 1, state["history"]
+        return state["epoch"] + 1, state["history"], state.get("best")
 
     def epochs_done(self, output_dir: Path, fingerprint: str | None) -> int:
         import torch
@@ -224,11 +270,12 @@ class TokenClassificationTrainer(Trainer):
         state = torch.load(path, map_location="cpu", weights_only=False, mmap=True)  # maps the weights, reads none
         return state["epoch"] + 1 if state["fingerprint"] == fingerprint else 0
 
-    def _checkpoint(self, output_dir, fingerprint, epoch, model, optimizer, history) -> None:
+    def _checkpoint(self, output_dir, fingerprint, epoch, model, optimizer, history, best=None) -> None:
         import torch
 
         state = {"fingerprint": fingerprint, "epoch": epoch, "model": model.state_dict(),
-                 "optimizer": optimizer.state_dict(), "torch_rng": torch.get_rng_state(), "history": history}
+                 "optimizer": optimizer.state_dict(), "torch_rng": torch.get_rng_state(), "history": history,
+                 "best": best}
         with atomic_write(output_dir / CHECKPOINT, "wb") as stream:
             torch.save(state, stream)
         with atomic_write(output_dir / TRAIN_LOG) as stream:
@@ -254,34 +301,53 @@ class TokenClassificationTrainer(Trainer):
     def predict_scored(self, model_dir: Path, sentences: list[Sentence]) -> list[WordScores]:
         """The tags of :meth:`predict`, each word's with the softmax probability of the label the model chose at
         the word's first piece (the piece the word is trained and tagged at)."""
-        import torch
         from transformers import AutoModelForTokenClassification, AutoTokenizer
 
         quiet_transformers()
         card = read_model_card(model_dir)
-        max_length = card["options"]["max_length"]
-        batch_size = max(self.options.eval_batch_size, 32)
         device = _device(self.options.device)
         tokenizer = AutoTokenizer.from_pretrained(model_dir, local_files_only=True)
-        model = AutoModelForTokenClassification.from_pretrained(model_dir, local_files_only=True).to(device).eval()
-        id2label = {int(k): v for k, v in model.config.id2label.items()}
-        windows = encode(sentences, tokenizer, None, max_length)
-        predicted: list[list[str]] = [["O"] * len(s.tokens) for s in sentences]
-        probabilities: list[list[float]] = [[0.0] * len(s.tokens) for s in sentences]
-        order = sorted(range(len(windows)), key=lambda i: len(windows[i].input_ids))
-        with torch.inference_mode():
-            for start in range(0, len(order), batch_size):
-                batch = [windows[i] for i in order[start:start + batch_size]]
-                input_ids, attention, _ = (t.to(device) for t in collate(batch, tokenizer.pad_token_id))
-                logits = model(input_ids=input_ids, attention_mask=attention).logits
-                probability, best = (t.cpu().tolist() for t in logits.softmax(-1).max(-1))  # no per-word tensor op
-                for row, window in enumerate(batch):
-                    for offset, position in enumerate(window.word_starts):
-                        word = window.first_word + offset
-                        predicted[window.sentence][word] = id2label[best[row][position]]
-                        probabilities[window.sentence][word] = round(probability[row][position], 4)
-        # a model can emit an I-X that continues nothing; the conlleval rule makes it B-X, which scores the same
-        return [(tuple(repair_iob2(tags)[0]), tuple(scores)) for tags, scores in zip(predicted, probabilities)]
+        model = AutoModelForTokenClassification.from_pretrained(model_dir, local_files_only=True).to(device)
+        return self._tagger(tokenizer, device, card["options"]["max_length"])(model, sentences)
+
+    def _tagger(self, tokenizer, device, max_length: int):
+        """``(model, sentences) -> word scores``: tagging with a model in memory, a saved one's or one in training
+        (validation), which is left in training mode again if it was."""
+        batch_size = max(self.options.eval_batch_size, 32)
+
+        def tag(model, sentences: list[Sentence]) -> list[WordScores]:
+            training = model.training
+            model.eval()
+            try:
+                return _tag(model, tokenizer, sentences, max_length, batch_size, device)
+            finally:
+                model.train(training)
+
+        return tag
+
+
+def _tag(model, tokenizer, sentences: list[Sentence], max_length: int, batch_size: int, device) -> list[WordScores]:
+    """Each sentence's tags and their probabilities, shortest windows batched together (less padding)."""
+    import torch
+
+    id2label = {int(k): v for k, v in model.config.id2label.items()}
+    windows = encode(sentences, tokenizer, None, max_length)
+    predicted: list[list[str]] = [["O"] * len(s.tokens) for s in sentences]
+    probabilities: list[list[float]] = [[0.0] * len(s.tokens) for s in sentences]
+    order = sorted(range(len(windows)), key=lambda i: len(windows[i].input_ids))
+    with torch.inference_mode():
+        for start in range(0, len(order), batch_size):
+            batch = [windows[i] for i in order[start:start + batch_size]]
+            input_ids, attention, _ = (t.to(device) for t in collate(batch, tokenizer.pad_token_id))
+            logits = model(input_ids=input_ids, attention_mask=attention).logits
+            probability, best = (t.cpu().tolist() for t in logits.softmax(-1).max(-1))  # no per-word tensor op
+            for row, window in enumerate(batch):
+                for offset, position in enumerate(window.word_starts):
+                    word = window.first_word + offset
+                    predicted[window.sentence][word] = id2label[best[row][position]]
+                    probabilities[window.sentence][word] = round(probability[row][position], 4)
+    # a model can emit an I-X that continues nothing; the conlleval rule makes it B-X, which scores the same
+    return [(tuple(repair_iob2(tags)[0]), tuple(scores)) for tags, scores in zip(predicted, probabilities)]
 
 
 def subword_expander(model_dir: Path):
@@ -300,6 +366,39 @@ def subword_expander(model_dir: Path):
         return expanded
 
     return expand
+
+
+class _Selection:
+    """Model selection on validation sentences: when to score, the best model so far, and when to stop.
+
+    ``best`` is what a checkpoint keeps (``f1``, ``epoch``, ``state`` on the CPU, ``since``: scorings without
+    a better F1, ``trained``: sentences trained since the last scoring), so a resumed training goes on
+    selecting as if it had never stopped."""
+
+    def __init__(self, sentences: list[Sentence], every: int, patience: int | None, best: dict[str, Any] | None):
+        self.sentences, self.every, self.patience = sentences, every, patience
+        self.best = best or {"f1": -1.0, "epoch": -1, "state": None, "since": 0, "trained": 0}
+
+    def due(self, trained: int, *, last: bool) -> bool:
+        self.best["trained"] += trained
+        return last or self.best["trained"] >= self.every
+
+    def score(self, epoch: int, model, tag) -> float:
+        from nerdistill.core.scoring.evaluation import score_tags
+
+        self.best["trained"] = 0
+        predicted = [tags for tags, _ in tag(model, self.sentences)]
+        f1 = score_tags([s.tags for s in self.sentences], predicted)["micro"]["f1"]
+        if f1 > self.best["f1"]:
+            state = {name: tensor.detach().to("cpu", copy=True) for name, tensor in model.state_dict().items()}
+            self.best.update(f1=f1, epoch=epoch, state=state, since=0)
+        else:
+            self.best["since"] += 1
+        return f1
+
+    @property
+    def exhausted(self) -> bool:
+        return self.patience is not None and self.best["since"] >= self.patience
 
 
 def _finished_model(output_dir: Path, fingerprint: str) -> Path | None:

@@ -42,6 +42,9 @@ class TrainingConfig(BaseModel):
     model_config = ConfigDict(extra="allow", frozen=True)
 
     trainer: str = "token-classification"
+    min_sentence_passes: int | None = Field(
+        None, ge=1, description="each model trains on at least this many sentences, epochs times sentences an epoch: "
+                                "a small original set gets more epochs (see the gold-budget curve)")
 
     @property
     def trainer_options(self) -> dict[str, Any]:
@@ -52,6 +55,8 @@ class TrainData(Section):
     distilled: list[Path] = Field(default_factory=list, description="distilled (LLM-annotated) sentence files")
     original: list[Path] = Field(default_factory=list, description="original (human-annotated) sentence files")
     test: Path | None = Field(None, description="the gold file the model is scored on")
+    validation: Path | None = Field(None, description="gold sentences that choose the best epoch and stop training "
+                                                      "early (never used for the test score)")
 
 
 class TrainConfig(Section):
@@ -59,6 +64,8 @@ class TrainConfig(Section):
 
     output: Path = Field(description="the folder of the model and its scores")
     seed: int = Field(0, description="random seed of the mixing and the training")
+    start_from: Path | None = Field(None, description="a model folder of the same trainer to fine-tune rather than "
+                                                      "the bare encoder")
     labels: LabelMapping = Field(None, description="entity types and descriptions (default CoNLL-2003)")
     data: TrainData = Field(description="the files to train and score on ([data])")
     schedule: str | dict[str, Any] = Field("simple_mix",

@@ -2,8 +2,9 @@
 
 Switching the provider, the model or a schedule is a one-line change. Sections:
 
-- ``[data]``: the labelled pool (``gold``, CoNLL-2003 train in the paper), the ``test`` file, and the
-  original data (a sample size drawn from ``gold``, or a file);
+- ``[data]``: the labelled pool (``gold``, CoNLL-2003 train in the paper), the ``test`` file, the
+  original data (a sample size drawn from ``gold``, a list of sizes to sweep, or a file), and an optional
+  ``validation`` file that chooses each model's best epoch (never its test score);
 - ``[[distill]]``: the sources of distilled data, each sampled from ``gold`` (disjoint from the original
   sample), read from a sentence file, or split from raw articles; each may override the strategy; a source
   may also be the agreement of two others (the entities both give, ``core/agreement.py``);
@@ -18,7 +19,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from nerdistill.core.config.loading import Section, TrainingConfig
 from nerdistill.core.data.labels import CONLL2003, LabelMapping, LabelSet
@@ -29,8 +30,29 @@ ScheduleSpec = str | dict[str, Any]
 class DataConfig(Section):
     gold: Path | None = Field(None, description="labelled pool the samples are drawn from")
     test: Path | None = Field(None, description="the gold file the models are scored on (never used for examples)")
-    original: int | Path | None = Field(None, description="original data: a sample size from gold, or a file")
+    original: int | list[int] | Path | None = Field(
+        None, description="original data: a sample size from gold, a file, or a list of sizes to sweep (the gold-"
+                          "budget curve: nested samples, every group trained at each size)")
     seed: int = Field(1, description="sampling seed")
+    validation: Path | None = Field(None, description="gold sentences that choose each model's best epoch and stop "
+                                                      "training early (never used for the test score)")
+    validation_size: int | None = Field(None, ge=1, description="score on a sample of this many validation "
+                                                                "sentences (faster)")
+
+    @field_validator("original")
+    @classmethod
+    def _sizes(cls, original: int | list[int] | Path | None) -> int | list[int] | Path | None:
+        if isinstance(original, list):
+            if not original or len(set(original)) != len(original) or min(original) < 0:
+                raise ValueError(f"a sweep is a list of different sizes of 0 or more, not {original}")
+        elif isinstance(original, int) and original < 1:
+            raise ValueError("a sample size is at least 1 (a list sweeps sizes, 0 included)")
+        return original
+
+    @property
+    def original_sizes(self) -> list[int] | None:
+        """The sizes of a gold-budget sweep, smallest first; None where the run has one original set."""
+        return sorted(self.original) if isinstance(self.original, list) else None
 
 
 class DistillSource(Section):
@@ -85,6 +107,9 @@ class GroupConfig(Section):
                                    description="a schedule name, 'name:param=value', or a table {name = ..., param = "
                                                "...}")
     distilled: list[str] | None = Field(None, description="distill sources to train on (default: all)")
+    start_from: str | None = Field(None, description="an earlier group whose model (same seed and decay) this one "
+                                                     "fine-tunes rather than the bare encoder; in a gold-size sweep "
+                                                     "that model is this group's point at 0 gold sentences")
 
 
 class RunConfig(Section):
@@ -128,14 +153,19 @@ class RunConfig(Section):
             if source.agree is not None and (len(set(source.agree)) != 2 or set(source.agree) - set(annotated)):
                 raise ValueError(f"distill {source.name!r}: agree names two different annotated sources "
                                  f"(of {annotated}), not {source.agree}")
+        earlier: list[str] = []
         for group in self.groups:
             unknown = set(group.distilled or []) - set(names)
             if unknown:
                 raise ValueError(f"group {group.name!r} names unknown distill sources {sorted(unknown)}; "
                                  f"defined: {names}")
+            if group.start_from is not None and group.start_from not in earlier:
+                raise ValueError(f"group {group.name!r}: start_from names {group.start_from!r}, which is not a group "
+                                 f"defined before it ({', '.join(earlier) or 'none'})")
+            earlier.append(group.name)
         if (self.groups or self.schedules) and self.data.test is None:
             raise ValueError("data.test is needed to score the trained models")
-        if any(d.sample for d in self.distill) or isinstance(self.data.original, int):
+        if any(d.sample for d in self.distill) or isinstance(self.data.original, int | list):
             if self.data.gold is None:
                 raise ValueError("data.gold is needed to draw samples from")
         for factor in self.lr_decay:

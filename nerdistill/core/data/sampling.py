@@ -31,3 +31,13 @@ def sample_sentences(
                               f"after excluding {len(sentences) - len(pool)}")
     chosen = sorted(random.Random(seed).sample(range(len(pool)), n))
     return [pool[i] for i in chosen]
+
+
+def nested_sample(sentences: list[Sentence], n: int, *, seed: int) -> list[Sentence]:
+    """The first ``n`` of one seeded shuffle of ``sentences``, kept in their original order: the samples of
+    every size are nested (the 50 hold the 25), and the sample of them all is ``sentences`` itself, so the
+    largest point of a gold-budget curve trains on exactly the data a run of that one size would."""
+    if not 0 <= n <= len(sentences):
+        raise NerdistillError(f"cannot take {n} of {len(sentences)} sentences")
+    order = random.Random(f"nested:{seed}").sample(range(len(sentences)), len(sentences))
+    return [sentences[i] for i in sorted(order[:n])]

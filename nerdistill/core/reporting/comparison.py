@@ -16,10 +16,12 @@ from pathlib import Path
 from typing import Any
 
 from nerdistill.core.errors import NerdistillError
+from nerdistill.core.reporting.curve import markdown_section, merged_curves, plot_curves
 from nerdistill.core.reporting.paired import paired_cells, seed_differences
 from nerdistill.core.reporting.paper import published_f1
 from nerdistill.core.reporting.report import (QUALITY_HEADERS, collect, decay_label, f1_cell, md_table,
-                                              paper_quality_row, quality_row, save_figure)
+                                              paper_quality_row, quality_row, save_figure, teachers)
+from nerdistill.core.training.run_layout import group_order
 
 
 def compare(run_dirs: list[Path], same_groups: dict[str, str] | None = None) -> dict[str, Any]:
@@ -30,9 +32,12 @@ def compare(run_dirs: list[Path], same_groups: dict[str, str] | None = None) -> 
     names = [Path(d).name for d in run_dirs]
     if len(set(names)) != len(names):
         raise NerdistillError(f"two run folders share a name ({', '.join(names)}); the columns would be ambiguous")
-    runs = {}
+    runs, sweeps = {}, {}
     for name, run_dir in zip(names, run_dirs):
         collected = collect(Path(run_dir))
+        if collected["gold_curve"]:
+            sweeps[name] = (collected["models"], teachers(collected["models"], collected["annotation"]),
+                            group_order(Path(run_dir)))
         if not collected["models"] and not collected["annotation"]:
             raise NerdistillError("not a run folder, or one with nothing to compare yet: no trained model "
                                   "(models/*/*/seed-*/result.json) and no annotation (distilled/*.summary.json)",
@@ -51,7 +56,7 @@ def compare(run_dirs: list[Path], same_groups: dict[str, str] | None = None) -> 
     unknown = set(same_groups) - {r.get("alias") for entry in runs.values() for r in entry["aggregates"]}
     if unknown:
         raise NerdistillError(f"--same-group: no run has a trained group {', '.join(map(repr, sorted(unknown)))}")
-    return {"runs": runs}
+    return {"runs": runs, "gold_curve": merged_curves(sweeps) if sweeps else None}
 
 
 def _renamed(record: dict[str, Any], same_groups: dict[str, str]) -> dict[str, Any]:
@@ -61,7 +66,7 @@ def _renamed(record: dict[str, Any], same_groups: dict[str, str]) -> dict[str, A
     return {**record, "group": same_groups[record["group"]], "alias": record["group"]}
 
 
-SECTIONS = ("annotation", "models")
+SECTIONS = ("annotation", "models", "curve")
 
 
 def comparison_markdown(compared: dict[str, Any], title: str, *, paper: bool = False,
@@ -78,6 +83,8 @@ def comparison_markdown(compared: dict[str, Any], title: str, *, paper: bool = F
             quality_rows += [row for row in map(paper_quality_row, strategies) if row is not None]
         lines += ["## Annotation quality against gold (entity level, conlleval)", "",
                   md_table(QUALITY_HEADERS, quality_rows), ""]
+    if compared.get("gold_curve") and "curve" in sections:
+        lines += markdown_section(compared["gold_curve"], md_table)
     trained = _trained(compared)
     if trained and "models" in sections:
         lines += ["## Trained models", "",
@@ -177,6 +184,18 @@ def plot_comparison(compared: dict[str, Any], path: Path) -> Path | None:
     axes.grid(axis="y", alpha=0.3)
     axes.legend(fontsize=7)
     figure.tight_layout()
+    save_figure(figure, Path(path))
+    plt.close(figure)
+    return Path(path)
+
+
+def plot_compared_curves(compared: dict[str, Any], path: Path, title: str) -> Path | None:
+    """The runs' gold-budget curves on one chart; None where no run is a gold-size sweep."""
+    if not compared.get("gold_curve"):
+        return None
+    import matplotlib.pyplot as plt
+
+    figure = plot_curves(compared["gold_curve"], title)
     save_figure(figure, Path(path))
     plt.close(figure)
     return Path(path)

@@ -8,6 +8,9 @@
 - Each group against a baseline group (the config's first, A in table 2 and simple mix in table 3, unless
   another is named), paired by seed: the difference in F1 and on how many seeds it is higher.
 - Plots: F1 per group with error bars, and the distilled weight per epoch of each group (figure 3).
+- In a gold-size sweep, the gold-budget curve (``core/reporting/curve.py``): F1 against gold sentences per
+  group, paired against gold only at each size, and each distilled curve's worth in gold sentences; every
+  other table then shows each group at each size (``A@250``).
 - Where the models were trained (the device of each epoch is in its training log), and the wall time
   per stage.
 - With ``paper=True`` (``compare_with_paper`` in a run config, ``--paper`` on ``nerdistill report``),
@@ -28,6 +31,7 @@ from typing import Any
 
 from nerdistill.core.errors import NerdistillError
 from nerdistill.core.data.files import atomic_write, read_json
+from nerdistill.core.reporting.curve import gold_curves, markdown_section, plot_curves
 from nerdistill.core.reporting.paired import paired_cells, paired_differences
 from nerdistill.core.reporting.paper import TABLE1, TABLE1_AVERAGE_F1, published_f1
 from nerdistill.core.training.run_layout import group_order, result_files, run_of
@@ -56,9 +60,45 @@ def collect(run_dir: Path, baseline: str | None = None) -> dict[str, Any]:
             stages[entry["stage"]] += entry["seconds"]
             runs[entry["stage"]]["runs"] += 1
             runs[entry["stage"]]["stopped"] += entry.get("stopped", False)
-    aggregates = aggregate(rows, group_order(run_dir))
-    return {"models": rows, "aggregates": aggregates, "paired": _paired(rows, aggregates, baseline),
+    order = group_order(run_dir)
+    curve = gold_curves(rows, order, teachers(rows, annotation))
+    labelled = [_at_size(row) for row in rows]
+    aggregates = aggregate(labelled, _sized_order(order, labelled))
+    paired = _paired(labelled, aggregates, baseline) if baseline or curve is None else []  # the curve pairs by size
+    return {"models": rows, "aggregates": aggregates, "paired": paired, "gold_curve": curve,
             "annotation": annotation, "stage_seconds": dict(stages), "stage_runs": dict(runs)}
+
+
+def _at_size(row: dict[str, Any]) -> dict[str, Any]:
+    """A sweep's result row named after its group and size (``A@250``), as its folder is."""
+    size = row.get("gold_sentences")
+    return row if size is None else {**row, "group": f"{row['group']}@{size}"}
+
+
+def _sized_order(order: Sequence[str], rows: list[dict[str, Any]]) -> list[str]:
+    """The config's group order with each group's sizes after it, smallest first."""
+    names = {row["group"]: (row["group"].partition("@")[0], row.get("gold_sentences", -1)) for row in rows}
+    rank = {group: index for index, group in enumerate(order)}
+    return sorted(names, key=lambda name: (rank.get(names[name][0], len(rank)), names[name][1]))
+
+
+def teachers(rows: list[dict[str, Any]], annotation: dict[str, Any]) -> dict[str, str | None]:
+    """Each group's teacher in words (the provider, model and strategy of the sources it learns from, through
+    the group it starts from too); None for a group of gold data only."""
+    groups = {row["group"]: row for row in rows}
+
+    def sources(group: str) -> list[str]:
+        row = groups.get(group, {})
+        own = list(annotation) if row.get("distilled") is None and row.get("schedule") != "pure_original" \
+            else list(row.get("distilled") or [])
+        return own + (sources(row["start_from"]) if row.get("start_from") in groups else [])
+
+    def described(name: str) -> str:
+        summary = annotation.get(name, {}).get("summary", {})
+        return f"{summary.get('provider')}/{summary.get('model')}, {summary.get('strategy')}" \
+            if "provider" in summary else name
+
+    return {group: ", ".join(dict.fromkeys(described(n) for n in sources(group))) or None for group in groups}
 
 
 def _paired(rows: list[dict[str, Any]], aggregates: list[dict[str, Any]], baseline: str | None) -> list[dict[str, Any]]:
@@ -107,6 +147,8 @@ def markdown(collected: dict[str, Any], title: str, *, paper: bool = False) -> s
         if quality:
             lines += ["### Annotation quality against gold (entity level, conlleval)", "",
                       _quality_table(quality, paper), ""]
+    if collected.get("gold_curve"):
+        lines += markdown_section(collected["gold_curve"], md_table)
     if collected["aggregates"]:
         lines += ["## Trained models", "",
                   "Micro F1 on the test set, mean ± standard deviation over seeds. Word level is the standard "
@@ -304,6 +346,10 @@ def plot(collected: dict[str, Any], run_dir: Path) -> list[Path]:
         axes.set_title("Mixing schedules of the trained groups")
         figure.tight_layout()
         written.append(save_figure(figure, run_dir / "schedules.png"))
+        plt.close(figure)
+    if collected.get("gold_curve"):
+        figure = plot_curves(collected["gold_curve"])
+        written.append(save_figure(figure, run_dir / "gold_curve.png"))
         plt.close(figure)
     return written
 

@@ -8,6 +8,7 @@ model is not trained again, and a report made from the same model is not recompu
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,9 @@ REPORT = "report.json"
 
 def train_and_evaluate(*, trainer: Trainer, schedule: NamedSchedule, distilled: list[Sentence],
                        original: list[Sentence], test: list[Sentence] | None, label_set: LabelSet,
-                       output_dir: Path, seed: int, mix_mode: str = "sample", subword: bool = True) -> dict[str, Any]:
+                       output_dir: Path, seed: int, mix_mode: str = "sample", subword: bool = True,
+                       **optional: Any) -> dict[str, Any]:
+    """``optional``: the trainer's optional arguments (``start_from``, ``validation``), given only where set."""
     for name, sentences in (("distilled", distilled), ("original", original)):
         unlabelled = sum(not s.is_labelled for s in sentences)
         if unlabelled:
@@ -33,17 +36,34 @@ def train_and_evaluate(*, trainer: Trainer, schedule: NamedSchedule, distilled: 
     mixer = EpochMixer(schedule, epochs=trainer.options.epochs, distilled_size=len(distilled),
                        original_size=len(original), mode=mix_mode, seed=seed)
     result = trainer.train(distilled=distilled, original=original, mixer=mixer, label_set=label_set,
-                           output_dir=output_dir, seed=seed)
+                           output_dir=output_dir, seed=seed, **optional)
     if not result.main_process:
         return {"schedule": schedule.label, "model": str(result.model_dir), "epochs": result.log, "main_process": False}
     summary: dict[str, Any] = {"schedule": schedule.label, "mix_mode": mix_mode, "seed": seed,
                                "model": str(result.model_dir), "epochs": result.log,
                                "weights": [[p.distilled_weight, p.original_weight] for p in mixer.plan],
                                "train_seconds": round(sum(e["seconds"] for e in result.log), 2)}
+    scored = [e for e in result.log if "validation_f1" in e]
+    if scored:  # the model kept is the best scored on the validation sentences
+        best = max(scored, key=lambda e: e["validation_f1"])
+        summary["selection"] = {"best_epoch": best["epoch"] + 1, "validation_f1": best["validation_f1"],
+                                "epochs_trained": len(result.log), "epochs_planned": mixer.epochs}
     if test:
         summary["scores"] = evaluate_model(trainer, result.model_dir, test, subword=subword, cache_dir=output_dir)
     write_if_changed(output_dir / REPORT, json.dumps(summary, indent=2))
     return summary
+
+
+def epochs_for(schedule: NamedSchedule, *, epochs: int, distilled_size: int, original_size: int,
+               least: int | None, mode: str = "sample") -> int:
+    """``epochs``, raised where they would train on fewer than ``least`` sentences in all (``training.
+    min_sentence_passes``): a small gold sample gets as many updates as the rule asks, not a few dozen."""
+    if least is None or distilled_size + original_size == 0:
+        return epochs
+    plan = EpochMixer(schedule, epochs=epochs, distilled_size=distilled_size, original_size=original_size,
+                      mode=mode).plan
+    passes = sum(epoch.total for epoch in plan)
+    return epochs if passes == 0 or passes >= least else math.ceil(epochs * least / passes)
 
 
 def evaluate_model(trainer: Trainer, model_dir: Path, gold: list[Sentence], *, subword: bool = True,

@@ -19,9 +19,11 @@ MODELS = "models"
 RUN_CONFIG = "config.json"
 
 
-def model_folder(run_dir: Path, group: str, decay_label: str, seed: int) -> Path:
-    """A model's folder; ``:`` and ``=`` of schedule specs (``sigmoid:k=8``) are left out of the name."""
-    return run_dir / MODELS / group.replace(":", "_").replace("=", "") / decay_label / f"seed-{seed}"
+def model_folder(run_dir: Path, group: str, decay_label: str, seed: int, gold: int | None = None) -> Path:
+    """A model's folder; ``:`` and ``=`` of schedule specs (``sigmoid:k=8``) are left out of the name. In a
+    gold-size sweep the size follows the group's name (``A@250``; ``@`` is never in a group's name)."""
+    name = group.replace(":", "_").replace("=", "") + ("" if gold is None else f"@{gold}")
+    return run_dir / MODELS / name / decay_label / f"seed-{seed}"
 
 
 def has_models(run_dir: Path) -> bool:

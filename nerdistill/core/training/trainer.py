@@ -7,6 +7,7 @@ find the code that can load it.
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -81,14 +82,29 @@ class Trainer(Configured):
         ``output_dir / "model"`` with a ``nerdistill.json`` card (:data:`MODEL_CARD`: at least ``trainer``, its
         registered name, and ``options``, its options as JSON; ``fingerprint`` lets scores be cached). Return a
         :class:`TrainingResult` whose ``log`` has one dict per epoch with at least ``seconds``. A stopped
-        training should resume from its last finished epoch when called again with the same arguments."""
+        training should resume from its last finished epoch when called again with the same arguments.
+
+        Two keyword arguments are optional, passed only where a run config asks for them, and taken only by a
+        trainer whose ``train`` and ``fingerprint`` declare them (a run checks before any work):
+        ``start_from``, a model folder this trainer saved, to continue from rather than start afresh (a group's
+        ``start_from``); ``validation``, gold sentences to choose the best epoch on (``data.validation``),
+        never to train on. Each then belongs in the fingerprint."""
         raise NotImplementedError
 
     def fingerprint(self, *, distilled: list[Sentence], original: list[Sentence], mixer: Any, label_set: LabelSet,
                     seed: int) -> str | None:
         """A digest of everything that determines the trained weights, or None where the trainer cannot tell
-        (its results are then never reused: a sweep trains such a model every time)."""
+        (its results are then never reused: a sweep trains such a model every time). A trainer that takes
+        :meth:`train`'s optional arguments takes ``start_fingerprint`` (the start model's fingerprint, known
+        before that model is trained) and ``validation`` here."""
         return None
+
+    def require(self, wanted: dict[str, str | None]) -> None:
+        """Fail unless ``train`` takes each optional keyword argument a config asks for: ``{argument: the option
+        asking for it, or None}`` (``{"start_from": "group 'E' start_from", "validation": None}``)."""
+        for argument, option in wanted.items():
+            if option and argument not in inspect.signature(self.train).parameters:
+                raise NerdistillError(f"{option}: the {self.name!r} trainer takes no {argument}")
 
     def epochs_done(self, output_dir: Path, fingerprint: str | None) -> int:
         """Epochs a stopped training of this model left in ``output_dir`` to resume from, so that a dry run
