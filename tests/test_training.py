@@ -291,7 +291,8 @@ def test_options_that_do_not_change_the_weights_stay_out_of_the_fingerprint():
     # precision and model selection came after models were trained: at their defaults they leave their
     # fingerprints as they were
     assert every - set(options.affecting_weights()) == {"progress", "threads", "device", "eval_batch_size",
-                                                       "precision", "validate_every", "patience"}
+                                                       "precision", "validate_every", "patience",
+                                                       "distilled_o_weight", "shape_markers"}
     changed = token_classification.TokenClassificationOptions(encoder="x", precision="bf16", patience=3)
     assert changed.affecting_weights()["precision"] == "bf16" and changed.affecting_weights()["patience"] == 3
 
@@ -304,3 +305,54 @@ def test_bfloat16_autocast_trains_close_to_fp32(tiny_bert, data, tmp_path):
     bf16 = trainer(tiny_bert, precision="bf16").train(output_dir=tmp_path / "bf16", **arguments).log
     assert [e["loss"] for e in bf16] == pytest.approx([e["loss"] for e in fp32], rel=0.05)
     assert [e["loss"] for e in bf16] != [e["loss"] for e in fp32]  # the forward pass did run in bfloat16
+
+
+def test_word_shapes_and_their_marker_pieces(tiny_bert):
+    from transformers import AutoTokenizer
+
+    from nerdistill.trainers.features import word_shape
+    from nerdistill.trainers.token_classification import add_shape_markers
+
+    assert [word_shape(w) for w in ("EU", "U.S.", "Paris", "McDonald", "A", "iPhone", "1996", "rejects")] == [
+        "upper", "upper", "title", "title", "title", None, None, None]
+    tokenizer = AutoTokenizer.from_pretrained(tiny_bert)
+    markers = add_shape_markers(tokenizer)
+    sentence = Sentence(id="x", tokens=("EU", "rejects", "Alice"), tags=("B-ORG", "O", "B-PER"))
+    labels = {t: i for i, t in enumerate(CONLL2003.tags)}
+    (plain,) = encode([sentence], tokenizer, labels, max_length=64)
+    (marked,) = encode([sentence], tokenizer, labels, max_length=64, markers=markers)
+    assert len(marked.input_ids) == len(plain.input_ids) + 2
+    eu, rejects, alice = marked.word_starts
+    assert marked.input_ids[eu] == markers["upper"] and marked.input_ids[alice] == markers["title"]
+    assert marked.input_ids[rejects] == plain.input_ids[plain.word_starts[1]]  # a lower-case word: no marker
+    assert marked.labels[eu] == labels["B-ORG"] and marked.labels[eu + 1] == IGNORED  # the label on the marker
+
+
+def test_a_model_with_shape_markers_saves_them_and_tags_with_them(tiny_bert, data, tmp_path):
+    from transformers import AutoModelForTokenClassification, AutoTokenizer
+
+    distilled, original = data
+    marked = trainer(tiny_bert, shape_markers=True, epochs=2)
+    train_and_evaluate(trainer=marked, schedule=make_schedule("pure_original"), distilled=[], original=original,
+                       test=None, label_set=CONLL2003, output_dir=tmp_path, seed=0)
+    tokenizer = AutoTokenizer.from_pretrained(tmp_path / "model")
+    model = AutoModelForTokenClassification.from_pretrained(tmp_path / "model")
+    assert "[CAPITALIZED]" in tokenizer.get_vocab() and model.get_input_embeddings().num_embeddings == len(tokenizer)
+    assert [len(tags) for tags in marked.predict(tmp_path / "model", original)] == [len(s.tokens) for s in original]
+    plain = trainer(tiny_bert, epochs=2)
+    assert marked.fingerprint(distilled=[], original=original, mixer=EpochMixer(make_schedule("pure_original"),
+                              epochs=2, distilled_size=0, original_size=len(original)), label_set=CONLL2003, seed=0) \
+        != plain.fingerprint(distilled=[], original=original, mixer=EpochMixer(make_schedule("pure_original"),
+                             epochs=2, distilled_size=0, original_size=len(original)), label_set=CONLL2003, seed=0)
+
+
+def test_at_o_weight_zero_a_distilled_sentence_without_entities_teaches_nothing(tiny_bert, tmp_path):
+    no_entity = [Sentence(id="d", tokens=("rain", "fell", "today"), tags=("O", "O", "O"))]
+    with_entity = [Sentence(id="o", tokens=("Alice", "fell", "today"), tags=("B-PER", "O", "O"))]
+    arguments = dict(schedule=make_schedule("all"), test=None, label_set=CONLL2003, seed=0)
+    silent = train_and_evaluate(trainer=trainer(tiny_bert, distilled_o_weight=0.0, epochs=1), distilled=no_entity,
+                                original=[], output_dir=tmp_path / "a", **arguments)
+    assert silent["epochs"][0]["loss"] == 0.0
+    heard = train_and_evaluate(trainer=trainer(tiny_bert, distilled_o_weight=0.0, epochs=1), distilled=no_entity,
+                               original=with_entity, output_dir=tmp_path / "b", **arguments)
+    assert heard["epochs"][0]["loss"] > 0.0  # the original sentence's O words still count

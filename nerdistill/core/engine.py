@@ -47,13 +47,13 @@ from nerdistill.core.data.files import atomic_write, write_if_changed
 from nerdistill.core.training.finished import FinishedModels
 from nerdistill.core.data.formats import format_of, read_sentences, write_sentences
 from nerdistill.core.plugins.registry import registry
-from nerdistill.core.config.run import DistillSource, GroupConfig, RunConfig
+from nerdistill.core.config.run import TEACHER_ON_TEST, DistillSource, GroupConfig, RunConfig
 from nerdistill.core.training.run_layout import RESULT, model_folder, write_run_config
 from nerdistill.core.annotation.runner import AnnotationJob, checked_rescue
 from nerdistill.core.data.sampling import nested_sample, sample_sentences
 from nerdistill.core.data.sentence import Sentence
 from nerdistill.core.annotation.store import AnnotationStore
-from nerdistill.core.training.one_model import epochs_for, train_and_evaluate
+from nerdistill.core.training.one_model import epochs_for, evaluate_model, train_and_evaluate
 from nerdistill.core.training.trainer import build_trainer
 from nerdistill.schedules.mixer import EpochMixer
 from nerdistill.schedules.spec import NamedSchedule, make_schedule
@@ -119,7 +119,7 @@ class Engine:
         self._test: list[Sentence] | None = None
         self._validation: list[Sentence] | None = None
         self._distilled: dict[str, list[Sentence]] = {}
-        self._trainers: dict[tuple[float | None, int | None], Any] = {}
+        self._trainers: dict[tuple[float | None, str, int | None], Any] = {}
 
     # --- the whole run ---------------------------------------------------------------------------------
     def run(self, stages: tuple[str, ...] = STAGES) -> dict[str, Any]:
@@ -153,8 +153,8 @@ class Engine:
             self._strategy_options(source)
             if source.min_confidence is not None:
                 require_logprobs(provider, f"distill {source.name!r} min_confidence")
-        for decay in {m.decay for m in self.planned_models()}:
-            trainer = self._trainer(decay)
+        for decay, group in {(m.decay, m.group.name): (m.decay, m.group) for m in self.planned_models()}.values():
+            trainer = self._trainer(decay, group)
             trainer.check()
             trainer.require({"start_from": next((f"group {g.name!r} start_from" for g in self.config.all_groups()
                                                  if g.start_from), None),
@@ -232,6 +232,8 @@ class Engine:
         return self._test
 
     def inputs(self) -> dict[str, list[Sentence]]:
+        """The sentences each annotated source sends to the LLM; with ``data.teacher_on_test``, also the test
+        sample (under ``teacher-on-test``), which is scored, never trained on."""
         if self._inputs is None:
             self._inputs = {}
             for position, source in enumerate(self.config.distill):  # the position seeds the sampling
@@ -240,7 +242,16 @@ class Engine:
                 sentences = self._source_sentences(source, position)
                 self._write_data(f"distill-{source.name}", sentences)
                 self._inputs[source.name] = sentences
+            if self.config.data.teacher_on_test:
+                self._inputs[TEACHER_ON_TEST] = self.test_sample()
         return self._inputs
+
+    def test_sample(self) -> list[Sentence]:
+        """The test sentences the teacher annotates too (``data.teacher_on_test``), the same for the same seed."""
+        size, test = self.config.data.teacher_on_test, self.test()
+        sample = sample_sentences(test, size, seed=self.config.data.seed) if size and size < len(test) else test
+        self._write_data(TEACHER_ON_TEST, sample)
+        return sample
 
     def _source_sentences(self, source: DistillSource, position: int) -> list[Sentence]:
         seed = source.seed if source.seed is not None else self.config.data.seed + 1 + position
@@ -310,7 +321,12 @@ class Engine:
                 for source in self._annotated_sources()]
 
     def _annotated_sources(self) -> list[DistillSource]:
-        return [source for source in self.config.distill if source.agree is None]
+        """The sources an LLM annotates, the test sample of ``data.teacher_on_test`` last (with the run's
+        ``[annotation]`` strategy)."""
+        sources = [source for source in self.config.distill if source.agree is None]
+        if self.config.data.teacher_on_test:
+            sources.append(DistillSource(name=TEACHER_ON_TEST, sentences=self.config.data.test))
+        return sources
 
     def stage_annotate(self) -> dict[str, Any]:
         summaries = {}
@@ -331,7 +347,8 @@ class Engine:
         kept, dropped = distilled_sentences(results, provenance=provenance, require_entities=source.require_entities,
                                             min_confidence=source.min_confidence)
         write_distilled(kept, summary.failures, self._distilled_path(source.name))
-        record = {**summary.as_dict(), "written": len(kept), **dropped, **provenance}
+        record = {**summary.as_dict(), "written": len(kept), **dropped, **provenance,
+                  "answer_seconds_median": self._answer_seconds(job)}
         self._write_summary(source.name, record)
         self._write_quality(source.name, sentences, [o.labelled(s) for s, o in results if o.status == "ok"],
                             provenance)
@@ -339,6 +356,16 @@ class Engine:
         log.info("%s: %d called, %d cached, %d failed%s, %d written", source.name, summary.called, summary.cached,
                  summary.failed, rescue or "", len(kept))
         return record
+
+    @staticmethod
+    def _answer_seconds(job: AnnotationJob) -> float | None:
+        """The median seconds an answer of this provider, model and strategy took when it was asked (from the
+        store: answers cached long ago cost what they cost then), for the cost of what is learnt from them."""
+        for entry in job.store.statistics():
+            if (entry["provider"], entry["model"], entry["strategy"]) == (job.provider.name, job.provider.model,
+                                                                          job.strategy.name):
+                return entry["median_seconds"]
+        return None
 
     def _agree_source(self, source: DistillSource) -> dict[str, Any]:
         """The entities two annotated sources both give: no LLM call, scored like them where gold exists."""
@@ -397,7 +424,7 @@ class Engine:
         sizes = self.config.data.original_sizes
         if sizes is None:
             return [None]
-        epochs = self._trainer(decay).options.epochs
+        epochs = self._trainer(decay, group).options.epochs
         if all(schedule.schedule.weights(t, epochs)[1] == 0 for t in range(epochs)):
             return [None]
         has_distilled = bool(self.config.distill) and group.distilled != []
@@ -425,7 +452,7 @@ class Engine:
         """One model's task; an error names the distill source its group needs that is not annotated yet."""
         distilled, original = self.distilled(model.group), self._original_of(model)
         epochs = self._epochs(model, len(distilled), len(original))
-        trainer = self._trainer(model.decay, epochs)
+        trainer = self._trainer(model.decay, model.group, epochs)
         where = f"group {model.group.name!r}" + ("" if model.gold is None else f" at {model.gold} gold sentences")
         try:
             mixer = EpochMixer(model.schedule, epochs=epochs, distilled_size=len(distilled),
@@ -448,9 +475,9 @@ class Engine:
         return self.original(model.gold) if model.gold is not None else []
 
     def _epochs(self, model: PlannedModel, distilled: int, original: int) -> int:
-        return epochs_for(model.schedule, epochs=self._trainer(model.decay).options.epochs, distilled_size=distilled,
-                          original_size=original, least=self.config.training.min_sentence_passes,
-                          mode=self.config.mix_mode)
+        return epochs_for(model.schedule, epochs=self._trainer(model.decay, model.group).options.epochs,
+                          distilled_size=distilled, original_size=original,
+                          least=self.config.training.min_sentence_passes, mode=self.config.mix_mode)
 
     def _start_task(self, model: PlannedModel) -> TrainingTask | None:
         """The task of the model ``model`` continues from: its start group's, same seed and decay, at the same
@@ -512,19 +539,38 @@ class Engine:
                 **task.extra_arguments(self.validation()))
             row = {**result_row(model, summary), "fingerprint": task.fingerprint, "scored_on": scored_on}
         row.update(model_identity(model))  # a result copied from another group takes this one's name
+        row["original_sentences"] = len(task.original) if any(e.original_count for e in task.mixer.plan) else 0
+        if self.config.data.teacher_on_test:
+            row["teacher_on_test"] = self._score_on_test_sample(task, row.get("teacher_on_test"))
         write_if_changed(task.folder / RESULT, json.dumps(row, indent=2))
         return row
 
-    def _trainer(self, decay: float | None, epochs: int | None = None):
-        """The trainer of every model with this learning-rate decay and number of epochs (the config's, or more
-        by ``min_sentence_passes``): one each, as the models share it."""
-        if (decay, epochs) not in self._trainers:
+    def _score_on_test_sample(self, task: TrainingTask, scored: dict[str, Any] | None) -> dict[str, Any] | None:
+        """The model's F1 on the test sentences the teacher annotated (kept while the sample is the same); None
+        where its weights are not here (results of models trained elsewhere)."""
+        sample = self.test_sample()
+        digest = sentences_digest(sample)
+        if scored is not None and scored.get("digest") == digest:
+            return scored
+        if not (task.folder / "model").is_dir():
+            return None
+        scores = evaluate_model(task.trainer, task.folder / "model", sample, subword=False)
+        return {"sentences": len(sample), "digest": digest, "f1": scores["word"]["micro"]["f1"]}
+
+    def _trainer(self, decay: float | None, group: GroupConfig | None = None, epochs: int | None = None):
+        """The trainer of every model with this learning-rate decay, group's options (``[training]``'s, with the
+        group's own over them) and number of epochs (those options', or more by ``min_sentence_passes``): one
+        each, as the models share it."""
+        overrides = group.training if group is not None else {}
+        key = (decay, json.dumps(overrides, sort_keys=True), epochs)
+        if key not in self._trainers:
             training = self.config.training
-            options = {**training.trainer_options, "lr_decay": decay, "progress": self.progress}
-            if epochs is not None and epochs != self._trainer(decay).options.epochs:
+            options = {**training.trainer_options, **overrides, "lr_decay": decay, "progress": self.progress}
+            if epochs is not None and epochs != self._trainer(decay, group).options.epochs:
                 options["epochs"] = epochs
-            self._trainers[(decay, epochs)] = build_trainer(training.trainer, options, base=self.config.folder)
-        return self._trainers[(decay, epochs)]
+            where = "training" if not overrides else f"group {group.name!r} training"
+            self._trainers[key] = build_trainer(training.trainer, options, base=self.config.folder, where=where)
+        return self._trainers[key]
 
     # --- 4. report -------------------------------------------------------------------------------------------
     def stage_report(self) -> dict[str, Any]:

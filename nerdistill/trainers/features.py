@@ -7,6 +7,9 @@
 - Batches are padded to their own longest window (dynamic padding) and, for training, formed from
   windows of similar length (length grouping), which on CoNLL's short sentences is most of the speed.
   ``padding="max_length"`` reproduces the paper's fixed padding to 128 for comparison.
+- With shape markers, a word that starts with a capital gets a marker piece before its pieces (one marker
+  for ``Paris``, another for ``EU``), which carries its label: an uncased encoder's tokenizer lowercases
+  the capitals that English names are found by, and the marker gives them back.
 """
 
 from __future__ import annotations
@@ -19,6 +22,16 @@ from nerdistill.core.data.sentence import Sentence
 
 IGNORED = -100
 Padding = Literal["dynamic", "max_length"]
+#: the marker tokens of word shapes, added to the tokenizer (and the encoder's embeddings) of a model using them
+SHAPE_MARKERS = {"title": "[CAPITALIZED]", "upper": "[ALLCAPS]"}
+
+
+def word_shape(word: str) -> str | None:
+    """``"upper"`` for a word of two letters or more all in capitals (EU, NATO), ``"title"`` for one starting
+    with a capital (Paris, McDonald), None for the rest."""
+    if not word[:1].isupper():
+        return None
+    return "upper" if sum(c.isalpha() for c in word) > 1 and word.isupper() else "title"
 
 
 @dataclass(frozen=True)
@@ -32,8 +45,10 @@ class Window:
     labels: list[int]  # per piece; IGNORED except at word starts
 
 
-def encode(sentences: list[Sentence], tokenizer, label_ids: dict[str, int] | None, max_length: int) -> list[Window]:
-    """Windows of every sentence, in order; with ``label_ids``, gold labels on first pieces."""
+def encode(sentences: list[Sentence], tokenizer, label_ids: dict[str, int] | None, max_length: int,
+           markers: dict[str, int] | None = None) -> list[Window]:
+    """Windows of every sentence, in order; with ``label_ids``, gold labels on first pieces; with ``markers``
+    (word shape -> token id), each capitalised word's marker piece first."""
     if not sentences:
         return []
     budget = max_length - 2
@@ -48,6 +63,9 @@ def encode(sentences: list[Sentence], tokenizer, label_ids: dict[str, int] | Non
         for word, pieces in enumerate(pieces_per_word):
             if not pieces:  # a character the vocabulary drops entirely: keep the word as [UNK]
                 pieces_per_word[word] = [tokenizer.unk_token_id]
+            shape = word_shape(sentence.tokens[word]) if markers else None
+            if shape is not None:
+                pieces_per_word[word] = [markers[shape], *pieces_per_word[word]]
             pieces_per_word[word] = pieces_per_word[word][:budget]
         start = 0
         while start < len(pieces_per_word):
@@ -72,9 +90,10 @@ def _window(index, start, word_pieces, sentence, label_ids, tokenizer) -> Window
     return Window(index, start, input_ids, word_starts, labels)
 
 
-def training_batches(items: list[tuple[Window, float]], batch_size: int, rng: random.Random,
-                     group_by_length: bool = True) -> list[list[tuple[Window, float]]]:
-    """Batches of (window, loss weight); with grouping, windows of similar length go together.
+def training_batches(items: list[tuple[Window, float, float]], batch_size: int, rng: random.Random,
+                     group_by_length: bool = True) -> list[list[tuple[Window, float, float]]]:
+    """Batches of (window, loss weight, loss weight of its O words); with grouping, windows of similar length
+    go together.
 
     Grouping sorts within chunks of 64 batches and then shuffles the batches, so an epoch is still
     random in order while padding stays small.

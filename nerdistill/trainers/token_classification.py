@@ -47,7 +47,7 @@ from nerdistill.core.data.tags import repair_iob2
 from nerdistill.core.training.trainer import (ADDED_WITH_OLD_DEFAULT, MODEL_CARD, NOT_AFFECTING_WEIGHTS, Trainer,
                                               TrainerOptions, TrainingResult, WordScores, read_model_card)
 from nerdistill.trainers.encoders import load_encoder_for_tagging
-from nerdistill.trainers.features import IGNORED, Padding, collate, encode, training_batches
+from nerdistill.trainers.features import IGNORED, SHAPE_MARKERS, Padding, collate, encode, training_batches
 
 log = logging.getLogger("nerdistill.training")
 
@@ -81,6 +81,12 @@ class TokenClassificationOptions(TrainerOptions):
                                             "sentences trained since the last scoring to this many, and after the last")
     patience: int | None = Field(None, ge=1, json_schema_extra=ADDED_WITH_OLD_DEFAULT,
                                  description="with validation data: stop after this many scorings without a better F1")
+    distilled_o_weight: float = Field(1.0, ge=0, le=1, json_schema_extra=ADDED_WITH_OLD_DEFAULT,
+                                      description="loss weight of the words a distilled sentence leaves outside any "
+                                                  "entity: below 1, an entity the teacher missed is not trusted as O")
+    shape_markers: bool = Field(False, json_schema_extra=ADDED_WITH_OLD_DEFAULT,
+                                description="a marker piece before each capitalised word (Paris, EU), so an uncased "
+                                            "encoder sees the capitals")
 
 
 class TokenClassificationTrainer(Trainer):
@@ -111,11 +117,14 @@ class TokenClassificationTrainer(Trainer):
         labels = label_set.tags
         label_ids = {label: i for i, label in enumerate(labels)}
         tokenizer = load_tokenizer(o.encoder)
+        markers = add_shape_markers(tokenizer) if o.shape_markers else None
         sources = {"distilled": distilled, "original": original}
-        windows = {name: _windows_by_sentence(encode(data, tokenizer, label_ids, o.max_length), len(data))
+        windows = {name: _windows_by_sentence(encode(data, tokenizer, label_ids, o.max_length, markers), len(data))
                    for name, data in sources.items()}
         _seed_everything(seed)
         model = (self._load_start(start_from, labels) if start_from else load_encoder_for_tagging(o.encoder, labels))
+        if markers:
+            model.resize_token_embeddings(len(tokenizer))
         model = model.to(device)
         optimizer = _adamw(model, o.learning_rate, o.weight_decay, o.fused_optimizer)
         start_fingerprint = read_model_card(start_from).get("fingerprint") if start_from else None
@@ -137,7 +146,7 @@ class TokenClassificationTrainer(Trainer):
             trained = entry["distilled"] + entry["original"]
             if selection is not None and selection.due(trained, last=epoch == o.epochs - 1):
                 entry["validation_f1"] = selection.score(epoch, _unwrapped(model, accelerator),
-                                                         self._tagger(tokenizer, device, o.max_length))
+                                                         self._tagger(tokenizer, device, o.max_length, markers))
                 log.info("epoch %d: validation F1 %.4f (best %.4f after epoch %d)", epoch + 1,
                          entry["validation_f1"], selection.best["f1"], selection.best["epoch"] + 1)
             if main:
@@ -168,7 +177,8 @@ class TokenClassificationTrainer(Trainer):
         for group in optimizer.param_groups:
             group["lr"] = learning_rate
         plan = mixer.plan[epoch]
-        items = [(window, example.weight) for example in mixer.epoch(epoch)
+        o_weights = {"distilled": o.distilled_o_weight, "original": 1.0}
+        items = [(window, example.weight, o_weights[example.source]) for example in mixer.epoch(epoch)
                  for window in windows[example.source][example.index]]
         rng = random.Random(f"nerdistill-batches:{seed}:{epoch}")
         batches = training_batches(items, o.batch_size, rng, o.group_by_length)
@@ -179,8 +189,12 @@ class TokenClassificationTrainer(Trainer):
         bar = progress_bar(len(batches), f"epoch {epoch + 1}/{o.epochs}", "batch", o.progress, leave=False)
         for batch in batches:
             input_ids, attention, labels = (t.to(device) for t in collate(
-                [w for w, _ in batch], tokenizer.pad_token_id, o.padding, o.max_length))
-            weights = torch.tensor([weight for _, weight in batch], device=device)
+                [w for w, _, _ in batch], tokenizer.pad_token_id, o.padding, o.max_length))
+            weights = torch.tensor([weight for _, weight, _ in batch], device=device)[:, None]
+            if o.distilled_o_weight != 1.0:  # the words outside entities weigh less in distilled sentences
+                o_weight = torch.tensor([o_weight for _, _, o_weight in batch], device=device)[:, None]
+                outside = labels == _unwrapped(model, accelerator).config.label2id["O"]
+                weights = torch.where(outside, o_weight, 1.0) * weights
             with torch.autocast(device.type, dtype=torch.bfloat16, enabled=o.precision == "bf16"):
                 logits = model(input_ids=input_ids, attention_mask=attention).logits
             logits = logits.float()  # the loss in fp32 whatever the forward pass ran in
@@ -188,7 +202,7 @@ class TokenClassificationTrainer(Trainer):
                 logits.view(-1, logits.size(-1)), labels.view(-1), ignore_index=IGNORED, reduction="none"
             ).view(labels.shape)
             counted = (labels != IGNORED).float()
-            loss = (token_loss * counted * weights[:, None]).sum() / counted.sum().clamp(min=1)
+            loss = (token_loss * counted * weights).sum() / counted.sum().clamp(min=1)
             optimizer.zero_grad(set_to_none=True)
             if accelerator is not None:
                 accelerator.backward(loss)
@@ -308,9 +322,10 @@ class TokenClassificationTrainer(Trainer):
         device = _device(self.options.device)
         tokenizer = AutoTokenizer.from_pretrained(model_dir, local_files_only=True)
         model = AutoModelForTokenClassification.from_pretrained(model_dir, local_files_only=True).to(device)
-        return self._tagger(tokenizer, device, card["options"]["max_length"])(model, sentences)
+        markers = shape_marker_ids(tokenizer) if card["options"].get("shape_markers") else None
+        return self._tagger(tokenizer, device, card["options"]["max_length"], markers)(model, sentences)
 
-    def _tagger(self, tokenizer, device, max_length: int):
+    def _tagger(self, tokenizer, device, max_length: int, markers: dict[str, int] | None = None):
         """``(model, sentences) -> word scores``: tagging with a model in memory, a saved one's or one in training
         (validation), which is left in training mode again if it was."""
         batch_size = max(self.options.eval_batch_size, 32)
@@ -319,19 +334,20 @@ class TokenClassificationTrainer(Trainer):
             training = model.training
             model.eval()
             try:
-                return _tag(model, tokenizer, sentences, max_length, batch_size, device)
+                return _tag(model, tokenizer, sentences, max_length, batch_size, device, markers)
             finally:
                 model.train(training)
 
         return tag
 
 
-def _tag(model, tokenizer, sentences: list[Sentence], max_length: int, batch_size: int, device) -> list[WordScores]:
+def _tag(model, tokenizer, sentences: list[Sentence], max_length: int, batch_size: int, device,
+         markers: dict[str, int] | None) -> list[WordScores]:
     """Each sentence's tags and their probabilities, shortest windows batched together (less padding)."""
     import torch
 
     id2label = {int(k): v for k, v in model.config.id2label.items()}
-    windows = encode(sentences, tokenizer, None, max_length)
+    windows = encode(sentences, tokenizer, None, max_length, markers)
     predicted: list[list[str]] = [["O"] * len(s.tokens) for s in sentences]
     probabilities: list[list[float]] = [[0.0] * len(s.tokens) for s in sentences]
     order = sorted(range(len(windows)), key=lambda i: len(windows[i].input_ids))
@@ -399,6 +415,16 @@ class _Selection:
     @property
     def exhausted(self) -> bool:
         return self.patience is not None and self.best["since"] >= self.patience
+
+
+def add_shape_markers(tokenizer) -> dict[str, int]:
+    """The word-shape marker tokens added to ``tokenizer`` (saved with the model), by shape."""
+    tokenizer.add_tokens(list(SHAPE_MARKERS.values()), special_tokens=True)
+    return shape_marker_ids(tokenizer)
+
+
+def shape_marker_ids(tokenizer) -> dict[str, int]:
+    return {shape: tokenizer.convert_tokens_to_ids(token) for shape, token in SHAPE_MARKERS.items()}
 
 
 def _finished_model(output_dir: Path, fingerprint: str) -> Path | None:

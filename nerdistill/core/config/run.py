@@ -25,6 +25,8 @@ from nerdistill.core.config.loading import Section, TrainingConfig
 from nerdistill.core.data.labels import CONLL2003, LabelMapping, LabelSet
 
 ScheduleSpec = str | dict[str, Any]
+#: the name under which the teacher's answers on the test sample (``data.teacher_on_test``) are kept and reported
+TEACHER_ON_TEST = "teacher-on-test"
 
 
 class DataConfig(Section):
@@ -38,6 +40,9 @@ class DataConfig(Section):
                                                       "training early (never used for the test score)")
     validation_size: int | None = Field(None, ge=1, description="score on a sample of this many validation "
                                                                 "sentences (faster)")
+    teacher_on_test: int | None = Field(None, ge=1, description="the teacher also annotates a sample of this many "
+                                        "test sentences (never trained on), and every model is scored on them too: "
+                                        "student against teacher on the same sentences")
 
     @field_validator("original")
     @classmethod
@@ -110,6 +115,8 @@ class GroupConfig(Section):
     start_from: str | None = Field(None, description="an earlier group whose model (same seed and decay) this one "
                                                      "fine-tunes rather than the bare encoder; in a gold-size sweep "
                                                      "that model is this group's point at 0 gold sentences")
+    training: dict[str, Any] = Field(default_factory=dict, description="trainer options of this group's models, "
+                                     "over [training]'s (distilled_o_weight = 0.3, say)")
 
 
 class RunConfig(Section):
@@ -148,6 +155,10 @@ class RunConfig(Section):
         names = [d.name for d in self.distill]
         if len(set(names)) != len(names):
             raise ValueError("two distill sources share a name")
+        if TEACHER_ON_TEST in names:
+            raise ValueError(f"distill source name {TEACHER_ON_TEST!r} is the test sample's (data.teacher_on_test)")
+        if self.data.teacher_on_test and self.data.test is None:
+            raise ValueError("data.teacher_on_test needs data.test to sample from")
         annotated = [d.name for d in self.distill if d.agree is None]
         for source in self.distill:
             if source.agree is not None and (len(set(source.agree)) != 2 or set(source.agree) - set(annotated)):

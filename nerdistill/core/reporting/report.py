@@ -31,7 +31,10 @@ from typing import Any
 
 from nerdistill.core.errors import NerdistillError
 from nerdistill.core.data.files import atomic_write, read_json
+from nerdistill.core.config.run import TEACHER_ON_TEST
 from nerdistill.core.reporting.curve import gold_curves, markdown_section, plot_curves
+from nerdistill.core.reporting.teacher import markdown_section as teacher_section
+from nerdistill.core.reporting.teacher import students_against_teacher
 from nerdistill.core.reporting.paired import paired_cells, paired_differences
 from nerdistill.core.reporting.paper import TABLE1, TABLE1_AVERAGE_F1, published_f1
 from nerdistill.core.training.run_layout import group_order, result_files, run_of
@@ -66,6 +69,7 @@ def collect(run_dir: Path, baseline: str | None = None) -> dict[str, Any]:
     aggregates = aggregate(labelled, _sized_order(order, labelled))
     paired = _paired(labelled, aggregates, baseline) if baseline or curve is None else []  # the curve pairs by size
     return {"models": rows, "aggregates": aggregates, "paired": paired, "gold_curve": curve,
+            "against_teacher": students_against_teacher(labelled, annotation, learned_sources(rows, annotation)),
             "annotation": annotation, "stage_seconds": dict(stages), "stage_runs": dict(runs)}
 
 
@@ -82,23 +86,31 @@ def _sized_order(order: Sequence[str], rows: list[dict[str, Any]]) -> list[str]:
     return sorted(names, key=lambda name: (rank.get(names[name][0], len(rank)), names[name][1]))
 
 
-def teachers(rows: list[dict[str, Any]], annotation: dict[str, Any]) -> dict[str, str | None]:
-    """Each group's teacher in words (the provider, model and strategy of the sources it learns from, through
-    the group it starts from too); None for a group of gold data only."""
+def learned_sources(rows: list[dict[str, Any]], annotation: dict[str, Any]) -> dict[str, list[str]]:
+    """The distill sources each group learns from, through the group it starts from too (none for gold only;
+    the teacher's test sample is never one)."""
     groups = {row["group"]: row for row in rows}
+    trained_on = [name for name in annotation if name != TEACHER_ON_TEST]
 
     def sources(group: str) -> list[str]:
         row = groups.get(group, {})
-        own = list(annotation) if row.get("distilled") is None and row.get("schedule") != "pure_original" \
+        own = trained_on if row.get("distilled") is None and row.get("schedule") != "pure_original" \
             else list(row.get("distilled") or [])
-        return own + (sources(row["start_from"]) if row.get("start_from") in groups else [])
+        return list(dict.fromkeys(own + (sources(row["start_from"]) if row.get("start_from") in groups else [])))
 
+    return {group: sources(group) for group in groups}
+
+
+def teachers(rows: list[dict[str, Any]], annotation: dict[str, Any]) -> dict[str, str | None]:
+    """Each group's teacher in words (the provider, model and strategy of the sources it learns from); None for
+    a group of gold data only."""
     def described(name: str) -> str:
         summary = annotation.get(name, {}).get("summary", {})
         return f"{summary.get('provider')}/{summary.get('model')}, {summary.get('strategy')}" \
             if "provider" in summary else name
 
-    return {group: ", ".join(dict.fromkeys(described(n) for n in sources(group))) or None for group in groups}
+    return {group: ", ".join(dict.fromkeys(map(described, names))) or None
+            for group, names in learned_sources(rows, annotation).items()}
 
 
 def _paired(rows: list[dict[str, Any]], aggregates: list[dict[str, Any]], baseline: str | None) -> list[dict[str, Any]]:
@@ -149,6 +161,8 @@ def markdown(collected: dict[str, Any], title: str, *, paper: bool = False) -> s
                       _quality_table(quality, paper), ""]
     if collected.get("gold_curve"):
         lines += markdown_section(collected["gold_curve"], md_table)
+    if collected.get("against_teacher"):
+        lines += teacher_section(collected["against_teacher"], md_table)
     if collected["aggregates"]:
         lines += ["## Trained models", "",
                   "Micro F1 on the test set, mean ± standard deviation over seeds. Word level is the standard "
