@@ -26,9 +26,13 @@ from nerdistill import load_run_config
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
 CONFIGS = ["phase1_local", "phase2_oracle", "phase2_local", "phase3_oracle", "phase3_local", "agreement_local",
-           "control_epochs", "gold_curve_local", "gold_curve_oracle"]
+           "control_epochs", "gold_curve_local", "gold_curve_oracle", "student_vs_teacher"]
 REPORT_FILES = ["report.md", "report.json", "f1_by_group.png", "schedules.png", "gold_curve.png"]
 GOLD_CURVE_RUNS = ["gold-curve-local", "gold-curve-oracle"]
+#: the runs whose students are scored on the test sentences their teacher annotated
+AGAINST_TEACHER_RUNS = ["gold-curve-local", "gold-curve-oracle", "student-vs-teacher"]
+STUDENT_VS_TEACHER_KEYS = ["name", "teacher", "gold_sentences", "teacher_f1", "student_f1_mean", "student_f1_sd",
+                           "seeds", "llm_calls", "cpu_minutes"]
 #: (run folders, what to compare, title, output, plot): each a ``nerdistill compare`` of docs/reproduction.md
 COMPARISONS = [
     (["reproduction-phase1", "reproduction-phase2-oracle"], ["--paper", "--only", "annotation"], "Table 1",
@@ -92,11 +96,30 @@ def refresh_gold_curve(runs: Path) -> None:
     print(f"gold-curve.json: {' and '.join(GOLD_CURVE_RUNS)}")
 
 
+def refresh_student_vs_teacher(runs: Path) -> None:
+    """``results/student-vs-teacher.json``: every student scored on its teacher's test sentences, a row per group
+    (and gold size) of each run, named ``run: group``, with the teacher's F1 on the same sentences and the cost."""
+    rows = []
+    for folder in AGAINST_TEACHER_RUNS:
+        report = RESULTS / folder / "report.json"
+        against = json.loads(report.read_text()).get("against_teacher") if report.exists() else None
+        if against is None:
+            print(f"student-vs-teacher.json: {folder} has no students against a teacher yet: passed over")
+            continue
+        for row in against["rows"]:
+            if row["decay"] is None:
+                rows.append({**{key: row[key] for key in STUDENT_VS_TEACHER_KEYS}, "name": f"{folder}: {row['name']}",
+                             "margin_min": row["margin_min"], "higher": row["higher"]})
+    (RESULTS / "student-vs-teacher.json").write_text(json.dumps(rows, indent=2) + "\n")
+    print(f"student-vs-teacher.json: {len(rows)} rows")
+
+
 def main() -> None:
     found = refresh_reports()
     if found:
         refresh_comparisons(found[0].parent)
         refresh_gold_curve(found[0].parent)
+        refresh_student_vs_teacher(found[0].parent)
 
 
 if __name__ == "__main__":

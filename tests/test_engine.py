@@ -289,7 +289,8 @@ def test_the_shipped_configs_are_valid():
 def test_the_reproduction_configs_are_valid():
     configs = {p.stem: nerdistill.load_run_config(p) for p in (ROOT / "reproduction").glob("*.toml")}
     assert set(configs) == {"phase1_local", "phase2_local", "phase3_local", "phase2_oracle", "phase3_oracle",
-                            "agreement_local", "control_epochs", "gold_curve_local", "gold_curve_oracle"}
+                            "agreement_local", "control_epochs", "gold_curve_local", "gold_curve_oracle",
+                            "student_vs_teacher"}
     for teacher in ("local", "oracle"):
         phase2, phase3 = configs[f"phase2_{teacher}"], configs[f"phase3_{teacher}"]
         assert [g.name for g in phase2.all_groups()] == ["A", "B", "C", "D", "E"]
@@ -307,6 +308,10 @@ def test_the_reproduction_configs_are_valid():
     assert (curve_local.data.seed, curve_local.distill[0].seed) == (phase1.data.seed, phase1.distill[0].seed)
     assert curve_oracle.data == curve_local.data and curve_oracle.training == curve_local.training
     assert curve_oracle.reuse_models_from == [curve_local.output] and curve_oracle.annotation.provider == "oracle-noise"
+    students = configs["student_vs_teacher"]  # the curve's students at 0 gold, and the techniques beside them
+    assert students.data == curve_local.data and students.data.teacher_on_test >= 500
+    assert students.reuse_models_from == [curve_local.output] and students.distill == curve_local.distill
+    assert all(g.schedule == "pure_distilled" for g in students.all_groups()) and students.groups[0].training == {}
     control = configs["control_epochs"]  # phase 2's group A with half the epochs, on the same original sample
     assert control.training.epochs * 2 == configs["phase2_local"].training.epochs and not control.distill
     assert control.data == configs["phase2_local"].data and [g.name for g in control.all_groups()] == ["A"]
@@ -322,7 +327,8 @@ def test_the_script_carrying_the_reproduction_on_names_its_runs_in_order():
     assert sorted(runs) == sorted(p.stem for p in (ROOT / "reproduction").glob("*.toml") if p.stem != "phase1_local")
     for teacher in ("local", "oracle"):  # phase 3 copies phase 2's group E as its simple mix
         assert runs.index(f"phase2_{teacher}") < runs.index(f"phase3_{teacher}")
-    assert runs.index("gold_curve_local") < runs.index("gold_curve_oracle")  # whose gold-only models it copies
+    for later in ("gold_curve_oracle", "student_vs_teacher"):  # they copy models of the local curve
+        assert runs.index("gold_curve_local") < runs.index(later)
 
 
 def test_the_script_refreshing_the_results_covers_every_run_and_table():

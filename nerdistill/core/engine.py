@@ -218,8 +218,8 @@ class Engine:
                                       "sentences: choosing epochs on them would flatter the test score")
             if data.validation_size and data.validation_size < len(sentences):
                 sentences = sample_sentences(sentences, data.validation_size, seed=data.seed)
-            trained = {s.tokens for s in self.original()} | {s.tokens for inputs in self.inputs().values()
-                                                              for s in inputs}
+            trained = {s.tokens for s in self.original()} | {s.tokens for name, inputs in self.inputs().items()
+                                                              if name != TEACHER_ON_TEST for s in inputs}
             kept = [s for s in sentences if s.tokens not in trained]
             if len(kept) < len(sentences):
                 log.info("data.validation: %d of its sentences are trained on: left out", len(sentences) - len(kept))

@@ -269,4 +269,5 @@ class _Calls:
             self.outcomes[same] = outcome
             self.summary.add(self.planned[same][0], outcome, cached=cached or number > 0)
             if self.bar is not None:
+                self.bar.set_postfix(failed=self.summary.failed)
                 self.bar.update(1)
