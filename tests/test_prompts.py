@@ -133,3 +133,18 @@ def test_strategies_cli(run_cli):
                                "--json").output)
     assert shown["messages"][-1]["content"] == 'Sentence: """Jordan met Smith in Amman ."""'
     assert run_cli("strategies", "show", "cto", "--sentence", "x").exit_code == 1
+
+
+def test_fixed_examples_cover_every_type_of_the_pool_in_the_pool_order():
+    def sentence(i, text, tags):
+        return Sentence(id=str(i), tokens=tuple(text.split()), tags=tuple(tags.split()))
+
+    pool = [sentence(0, "It rained .", "O O O"), sentence(1, "Scores :", "O O"),
+            sentence(2, "Rome and Paris", "B-LOC O B-LOC"),
+            sentence(3, "Alice met Bob in Oslo", "B-PER O B-PER O B-LOC"),
+            sentence(4, "EU rejects German beef", "B-ORG O B-MISC O"), sentence(5, "He left .", "O O O")]
+    chosen = FewShotSelector(pool, k=3).select(SENTENCE)
+    assert [s.id for s in chosen] == ["2", "3", "4"]  # not the first three, which show no entity between them
+    assert [s.id for s in FewShotSelector(pool, k=2).select(SENTENCE)] == ["3", "4"]  # PER LOC + ORG MISC
+    # never the sentence itself: without it, LOC comes from Rome and Paris, then the earliest fill up
+    assert [s.id for s in FewShotSelector(pool, k=4).select(pool[3])] == ["0", "1", "2", "4"]

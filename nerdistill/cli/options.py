@@ -55,8 +55,8 @@ def few_shot_options(command: Callable[..., Any]) -> Callable[..., Any]:
         click.option("-k", type=click.IntRange(min=0), default=None,
                      help="Few-shot examples per sentence [default: the strategy's own; 4 for the built-ins]."),
         click.option("--selection", type=click.Choice(SELECTIONS), default=None,
-                     help="The first k examples, or per sentence the k most similar (TF-IDF or embedding) "
-                          "[default: the strategy's own; fixed for the built-ins]."),
+                     help="k examples covering every entity type, or per sentence the k most similar (TF-IDF or "
+                          "embedding) [default: the strategy's own; fixed for the built-ins]."),
     ]):
         command = option(command)
     return command

@@ -2,9 +2,9 @@
 
 Examples come from the built-in set (four hand-written sentences for CoNLL-2003's types, with
 chain-of-thought reasoning) or from any gold file the config allows. Sentences of the run's test set
-are never used, and a sentence is never its own example. Selection is ``fixed`` (the first k, the same
-for every sentence), ``similar`` (per sentence, the k allowed examples most similar to it by TF-IDF
-cosine over words and word pairs) or ``embedding`` (the k nearest by the cosine of sentence embeddings,
+are never used, and a sentence is never its own example. Selection is ``fixed`` (k examples that cover
+every entity type of the pool where k allows, the same for every sentence), ``similar`` (per sentence,
+the k allowed examples most similar to it by TF-IDF cosine over words and word pairs) or ``embedding`` (the k nearest by the cosine of sentence embeddings,
 see :mod:`nerdistill.prompts.embeddings`), all computed offline, as the paper's future work proposes.
 """
 
@@ -73,7 +73,25 @@ class FewShotSelector:
     def select(self, sentence: Sentence) -> list[Sentence]:
         candidates = [i for i, s in enumerate(self.pool) if s.tokens != sentence.tokens]
         if self._scores is None:
-            return [self.pool[i] for i in candidates[: self.k]]
+            return [self.pool[i] for i in covering(self.pool, candidates, self.k)]
         scores = self._scores(sentence.text)
         ranked = sorted(candidates, key=lambda i: (-scores[i], i))[: self.k]
         return [self.pool[i] for i in ranked]
+
+
+def covering(pool: list[Sentence], candidates: list[int], k: int) -> list[int]:
+    """``k`` of the ``candidates`` (indices into ``pool``), in pool order: first, one at a time, the example
+    showing the most entity types not shown yet (the earliest on a tie) until every type of the candidates is
+    shown or k are chosen; then the earliest with entities, then the earliest. A pool whose first sentences
+    have no entity (a CoNLL file's first k often have none) no longer teaches the model that nothing is the
+    answer, and the prompt is the same for every sentence, so a local model's prefix cache still serves it."""
+    types = {i: {span.label for span in pool[i].spans} for i in candidates}
+    chosen: list[int] = []
+    uncovered = set().union(*types.values()) if types else set()
+    while uncovered and len(chosen) < k:
+        best = max(candidates, key=lambda i: (len(types[i] & uncovered), -i))
+        chosen.append(best)
+        uncovered -= types[best]
+    rest = sorted(candidates, key=lambda i: (not types[i], i))
+    chosen += [i for i in rest if i not in chosen][: k - len(chosen)]
+    return sorted(chosen)

@@ -33,7 +33,8 @@ class StrategyOptions(BaseModel):
     examples: Literal["builtin", "none"] | Path = Field(BUILTIN, description="'builtin', 'none', or a labelled "
                                                        "CoNLL/JSONL file (relative to the config file)")
     k: int = Field(4, ge=0, description="few-shot examples per sentence")
-    selection: ExampleSelection = Field("fixed", description="'fixed' (the first k), 'similar' (TF-IDF) or "
+    selection: ExampleSelection = Field("fixed", description="'fixed' (k covering every entity type), 'similar' "
+                                        "(TF-IDF) or "
                                         "'embedding' (sentence embeddings), per sentence")
     embedder: str = Field(DEFAULT_EMBEDDER, description="the encoder of selection = 'embedding'")
     on_invalid: InvalidAnswerPolicy = Field(
