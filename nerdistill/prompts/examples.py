@@ -4,8 +4,9 @@ Examples come from the built-in set (four hand-written sentences for CoNLL-2003'
 chain-of-thought reasoning) or from any gold file the config allows. Sentences of the run's test set
 are never used, and a sentence is never its own example. Selection is ``fixed`` (k examples that cover
 every entity type of the pool where k allows, the same for every sentence), ``similar`` (per sentence,
-the k allowed examples most similar to it by TF-IDF cosine over words and word pairs) or ``embedding`` (the k nearest by the cosine of sentence embeddings,
-see :mod:`nerdistill.prompts.embeddings`), all computed offline, as the paper's future work proposes.
+the k allowed examples most similar to it by TF-IDF cosine over words and word pairs) or ``embedding``
+(the k nearest by the cosine of sentence embeddings, see :mod:`nerdistill.prompts.embeddings`), all
+computed offline, as the paper's future work proposes.
 """
 
 from __future__ import annotations
