@@ -125,6 +125,9 @@ def test_a_label_set_with_hyphens_goes_through_the_whole_pipeline(tmp_path, tiny
     labels = json.loads((model / "config.json").read_text())["id2label"].values()
     assert {"B-creative-work", "I-creative-work", "B-person"} <= set(labels)
     assert "creative-work" in json.dumps(json.loads((tmp_path / "run" / "report.json").read_text()))
+    report = (tmp_path / "run" / "report.md").read_text()  # the run's own types as columns, in [labels]'s order
+    assert "| group | decay | person | location | corporation | creative-work | F1 per seed |" in report
+    assert "| creative-work P / R / F1 |" in report and "LOC P / R / F1" not in report
 
 
 @pytest.mark.parametrize("name, problem", [("my type", "cannot hold white space"), ("O", "O is the tag of words")])

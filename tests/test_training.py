@@ -214,6 +214,10 @@ def test_train_predict_and_evaluate_through_the_cli(tiny_bert, fixtures, tmp_pat
     assert "Without the entities scoring under T" in shown and "entities  precision" in shown
     bad = run_cli("evaluate", "model", model, fixtures / "mini.conll", "--by-score", "2")
     assert bad.exit_code == 2 and "--by-score" in bad.output
+    (tmp_path / "other.conll").write_text((fixtures / "mini.conll").read_text().replace("-PER\n", "-person\n"))
+    warned = run_cli("evaluate", "model", model, tmp_path / "other.conll")
+    assert f"warning: {tmp_path / 'other.conll'}: type 'person' is not one the model tags (LOC, MISC, ORG, PER)" \
+        in warned.output
 
 
 @pytest.mark.parametrize("body, message", [

@@ -15,7 +15,7 @@ from nerdistill.core.data.formats import format_of, read_sentences, write_senten
 from nerdistill.core.training.prediction import (InputFormat, model_trainer, predict_sentences, scores_by_threshold,
                                                  sentences_to_tag)
 from nerdistill.core.training.one_model import epochs_for, evaluate_model, scores_text, train_and_evaluate
-from nerdistill.core.training.trainer import build_trainer
+from nerdistill.core.training.trainer import build_trainer, read_model_card
 from nerdistill.schedules.spec import make_schedule
 
 existing = click.Path(exists=True, path_type=Path)
@@ -100,6 +100,11 @@ def evaluate_model_command(model_dir: Path, gold: Path, subword: bool, threshold
     """Score a trained MODEL on GOLD: word level (standard) and, beside it, the paper's subword level."""
     trainer = model_trainer(model_dir)
     labelled = [s for s in read_sentences(gold) if s.is_labelled]
+    known = {tag.partition("-")[2] for tag in read_model_card(model_dir).get("labels", []) if tag != "O"}
+    unknown = sorted({span.label for s in labelled for span in s.spans} - known) if known else []
+    if unknown:
+        click.echo(f"warning: {gold}: type {', '.join(map(repr, unknown))} is not one the model tags "
+                   f"({', '.join(sorted(known))}): its entities all count as missed", err=True)
     scored = trainer.predict_scored(model_dir, labelled) if thresholds and labelled else None
     scores = evaluate_model(trainer, model_dir, labelled, subword=subword,
                             predicted=[tags for tags, _ in scored] if scored else None)

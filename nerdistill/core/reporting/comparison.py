@@ -19,8 +19,8 @@ from nerdistill.core.errors import NerdistillError
 from nerdistill.core.reporting.curve import markdown_section, merged_curves, plot_curves
 from nerdistill.core.reporting.paired import paired_cells, seed_differences
 from nerdistill.core.reporting.paper import published_f1
-from nerdistill.core.reporting.report import (QUALITY_HEADERS, collect, decay_label, f1_cell, md_table,
-                                              paper_quality_row, quality_row, save_figure, teachers)
+from nerdistill.core.reporting.report import (TYPES, collect, decay_label, f1_cell, md_table, paper_quality_row,
+                                              quality_headers, quality_row, save_figure, teachers)
 from nerdistill.core.training.run_layout import group_order
 
 
@@ -48,7 +48,7 @@ def compare(run_dirs: list[Path], same_groups: dict[str, str] | None = None) -> 
         if clashing:
             raise NerdistillError(f"--same-group: this run has both groups matched as {', '.join(clashing)}",
                                   path=run_dir)
-        runs[name] = {"aggregates": aggregates,
+        runs[name] = {"aggregates": aggregates, "types": list(collected["types"]),
                       "quality": {source: a["quality"] for source, a in collected["annotation"].items()
                                   if a["quality"]},
                       "test_sets": sorted({(m.get("scored_on") or {}).get("test", "not recorded")
@@ -75,14 +75,15 @@ def comparison_markdown(compared: dict[str, Any], title: str, *, paper: bool = F
     only the ``sections`` named."""
     runs = compared["runs"]
     lines = [f"# {title}", ""]
-    quality_rows = [quality_row(f"{run}: {source}", q) for run, entry in runs.items()
+    types = tuple(dict.fromkeys(t for entry in runs.values() for t in entry["types"]))  # every run's, in order
+    quality_rows = [quality_row(f"{run}: {source}", q, types) for run, entry in runs.items()
                     for source, q in entry["quality"].items()]
     if quality_rows and "annotation" in sections:
-        if paper:
+        if paper and set(types) == set(TYPES):
             strategies = dict.fromkeys(q.get("strategy") for entry in runs.values() for q in entry["quality"].values())
             quality_rows += [row for row in map(paper_quality_row, strategies) if row is not None]
         lines += ["## Annotation quality against gold (entity level, conlleval)", "",
-                  md_table(QUALITY_HEADERS, quality_rows), ""]
+                  md_table(quality_headers(types), quality_rows), ""]
     if compared.get("gold_curve") and "curve" in sections:
         lines += markdown_section(compared["gold_curve"], md_table)
     trained = _trained(compared)

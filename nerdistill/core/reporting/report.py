@@ -37,10 +37,10 @@ from nerdistill.core.reporting.teacher import markdown_section as teacher_sectio
 from nerdistill.core.reporting.teacher import students_against_teacher
 from nerdistill.core.reporting.paired import paired_cells, paired_differences
 from nerdistill.core.reporting.paper import TABLE1, TABLE1_AVERAGE_F1, published_f1
-from nerdistill.core.training.run_layout import group_order, result_files, run_of
+from nerdistill.core.training.run_layout import group_order, result_files, run_config, run_of
 from nerdistill.core.tables import format_table
 
-TYPES = ("LOC", "ORG", "PER", "MISC")
+TYPES = ("LOC", "ORG", "PER", "MISC")  # CoNLL-2003's, in the paper's order
 
 
 def collect(run_dir: Path, baseline: str | None = None) -> dict[str, Any]:
@@ -69,8 +69,16 @@ def collect(run_dir: Path, baseline: str | None = None) -> dict[str, Any]:
     aggregates = aggregate(labelled, _sized_order(order, labelled))
     paired = _paired(labelled, aggregates, baseline) if baseline or curve is None else []  # the curve pairs by size
     return {"models": rows, "aggregates": aggregates, "paired": paired, "gold_curve": curve,
+            "types": run_types(run_dir),
             "against_teacher": students_against_teacher(labelled, annotation, learned_sources(rows, annotation)),
             "annotation": annotation, "stage_seconds": dict(stages), "stage_runs": dict(runs)}
+
+
+def run_types(run_dir: Path) -> tuple[str, ...]:
+    """The run's entity types in its label set's order (``[labels]`` of its config), CoNLL-2003's by default:
+    every per-type column of the report follows them."""
+    declared = run_config(run_dir).get("labels")
+    return tuple(declared) if declared else TYPES
 
 
 def _at_size(row: dict[str, Any]) -> dict[str, Any]:
@@ -158,7 +166,7 @@ def markdown(collected: dict[str, Any], title: str, *, paper: bool = False) -> s
         quality = {n: a["quality"] for n, a in collected["annotation"].items() if a["quality"]}
         if quality:
             lines += ["### Annotation quality against gold (entity level, conlleval)", "",
-                      _quality_table(quality, paper), ""]
+                      _quality_table(quality, paper, collected.get("types", TYPES)), ""]
     if collected.get("gold_curve"):
         lines += markdown_section(collected["gold_curve"], md_table)
     if collected.get("against_teacher"):
@@ -170,7 +178,8 @@ def markdown(collected: dict[str, Any], title: str, *, paper: bool = False) -> s
                   "the paper's supports imply, and is given only to set beside the paper's numbers.", "",
                   _models_table(collected["aggregates"], paper), "",
                   "### F1 per type (mean over seeds) and per seed (word level)", "",
-                  _types_table(collected["aggregates"]), "", *_paired_section(collected.get("paired", [])),
+                  _types_table(collected["aggregates"], collected.get("types", TYPES)), "",
+                  *_paired_section(collected.get("paired", [])),
                   "### Where the models were trained", "",
                   _devices_table(collected["models"]), "", *_copied_note(collected["models"])]
     if collected["stage_seconds"]:
@@ -213,29 +222,30 @@ def _written_cell(summary: dict[str, Any]) -> str:
     return f"{summary['written']} ({dropped} dropped)" if dropped else str(summary["written"])
 
 
-def _quality_table(quality: dict[str, Any], paper: bool) -> str:
+def _quality_table(quality: dict[str, Any], paper: bool, types: tuple[str, ...] = TYPES) -> str:
     rows = []
     for name, q in quality.items():
-        rows.append(quality_row(name, q))
-        published = paper_quality_row(q.get("strategy")) if paper else None
+        rows.append(quality_row(name, q, types))
+        published = paper_quality_row(q.get("strategy")) if paper and set(types) == set(TYPES) else None
         if published:
             rows.append(published)
-    return md_table(QUALITY_HEADERS, rows)
+    return md_table(quality_headers(types), rows)
 
 
-QUALITY_HEADERS = ["source", "micro P / R / F1", "macro F1", "weighted F1", *(f"{t} P / R / F1" for t in TYPES)]
+def quality_headers(types: tuple[str, ...] = TYPES) -> list[str]:
+    return ["source", "micro P / R / F1", "macro F1", "weighted F1", *(f"{t} P / R / F1" for t in types)]
 
 
-def quality_row(name: str, quality: dict[str, Any]) -> tuple[str, ...]:
-    """One annotation's quality against gold as a row under ``QUALITY_HEADERS``."""
+def quality_row(name: str, quality: dict[str, Any], types: tuple[str, ...] = TYPES) -> tuple[str, ...]:
+    """One annotation's quality against gold as a row under ``quality_headers(types)``."""
     per_type = [_prf(*(quality["types"][t][k] for k in ("precision", "recall", "f1"))) if t in quality["types"]
-                else "-" for t in TYPES]
+                else "-" for t in types]
     return (name, _prf(*(quality["micro"][k] for k in ("precision", "recall", "f1"))), f"{quality['macro']['f1']:.2f}",
             f"{quality['weighted']['f1']:.2f}", *per_type)
 
 
 def paper_quality_row(strategy: str | None) -> tuple[str, ...] | None:
-    """GPT-4's published table-1 row for a strategy of the paper's, as a row under ``QUALITY_HEADERS``."""
+    """GPT-4's published table-1 row for a strategy of the paper's, as a row under ``quality_headers()``."""
     published = TABLE1.get(strategy or "")
     if published is None:
         return None
@@ -280,11 +290,11 @@ def f1_cell(record: dict[str, Any] | None, key: str) -> str:
     return f"{record[key]:.3f} ± {record[f'{key}_sd']:.3f}"
 
 
-def _types_table(aggregates: list[dict[str, Any]]) -> str:
+def _types_table(aggregates: list[dict[str, Any]], types: tuple[str, ...] = TYPES) -> str:
     rows = [(r["group"], "no" if r["decay"] is None else f"{r['decay']:g}",
-             *(f"{r['types'][t]:.3f}" if t in r["types"] else "-" for t in TYPES),
+             *(f"{r['types'][t]:.3f}" if t in r["types"] else "-" for t in types),
              ", ".join(f"{seed}: {f1:.3f}" for seed, f1 in r.get("per_seed", {}).items())) for r in aggregates]
-    return md_table(["group", "decay", *TYPES, "F1 per seed"], rows)
+    return md_table(["group", "decay", *types, "F1 per seed"], rows)
 
 
 def _paired_section(paired: list[dict[str, Any]]) -> list[str]:

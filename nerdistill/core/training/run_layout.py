@@ -52,3 +52,9 @@ def group_order(run_dir: Path) -> list[str]:
     """The run's groups in its config's order; empty for a folder from before ``config.json`` was written."""
     path = run_dir / RUN_CONFIG
     return read_json(path)["groups"] if path.exists() else []
+
+
+def run_config(run_dir: Path) -> dict[str, Any]:
+    """The resolved configuration the run was started with; empty for a folder from before it was written."""
+    path = run_dir / RUN_CONFIG
+    return read_json(path)["config"] if path.exists() else {}
