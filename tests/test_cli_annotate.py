@@ -156,3 +156,46 @@ def test_annotate_exits_non_zero_when_no_sentence_could_be_annotated(run_cli, tm
     assert f"Error: none of the 4 sentences could be annotated: the reasons are in {failures}" in result.output
     assert "failed" in result.output  # the summary is shown first
     assert len(failures.read_text().splitlines()) == 4  # every failure recorded, with its reason
+
+
+def test_a_labels_file_gives_annotate_and_strategies_show_the_users_types(run_cli, tmp_path, fixtures):
+    from tests.fake_openai import Behaviour
+
+    labels = tmp_path / "labels.toml"
+    labels.write_text('person = "Names of people."\ncreative-work = "Titles of films, songs, books."\n')
+    shown = json.loads(run_cli("strategies", "show", "standard", "--sentence", "Alice watched Frozen", "-k", 0,
+                               "--labels", labels, "--json").output)
+    system = shown["messages"][0]["content"]
+    assert "- creative-work: Titles of films" in system and "PER" not in system
+    output = tmp_path / "distilled.jsonl"
+    with FakeOpenAIServer(Behaviour(entity_type="creative-work")) as server:
+        summary = json.loads(run_cli("annotate", fixtures / "mini.conll", "-o", output, "--store",
+                                     tmp_path / "store.sqlite", "--model", "openai/fake", "-O",
+                                     f"api_base={server.url}", "-k", 0, "--offline", "--labels", labels,
+                                     "--json").output)
+    assert summary["ok"] == 4 and summary["strings"]["unknown_types"] == 0
+    assert {span["label"] for line in output.read_text().splitlines()
+            for span in json.loads(line)["spans"]} == {"creative-work"}
+    run_config = tmp_path / "run.toml"  # a run config's [labels] serves as well
+    run_config.write_text('name = "x"\n\n[labels]\nsymptom = "Symptoms."\n')
+    shown = run_cli("strategies", "show", "standard", "--sentence", "Fever", "-k", 0, "--labels", run_config).output
+    assert "- symptom: Symptoms." in shown
+    bad = tmp_path / "bad.toml"
+    bad.write_text('"my type" = "x"\n')
+    result = run_cli("strategies", "show", "standard", "--sentence", "x", "--labels", bad)
+    assert result.exit_code == 1
+    assert f"{bad}: entity type 'my type': a type name cannot hold white space" in result.output
+
+
+def test_a_type_outside_the_label_set_says_how_to_declare_it(tmp_path):
+    import pytest
+
+    from nerdistill.core.data.formats import read_sentences
+    from nerdistill.core.data.labels import CONLL2003
+    from nerdistill.core.errors import NerdistillError
+
+    (tmp_path / "x.conll").write_text("Alice B-person\n")
+    with pytest.raises(NerdistillError, match=r"x.conll:1: .*type 'person' is not in the label set \(PER, LOC, ORG, "
+                                              r"MISC\): declare the types in the run config's \[labels\] table, or "
+                                              r"give a command --labels FILE"):
+        read_sentences(tmp_path / "x.conll", label_set=CONLL2003)

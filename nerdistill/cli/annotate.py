@@ -7,13 +7,13 @@ from pathlib import Path
 
 import click
 
-from nerdistill.cli.options import few_shot_options, strategy_from_options
+from nerdistill.cli.options import few_shot_options, labels_option, strategy_from_options
 from nerdistill.core.annotation.confidence import require_logprobs
 from nerdistill.core.config.loading import parse_assignments
 from nerdistill.core.annotation.distilled import distilled_sentences, write_distilled
 from nerdistill.core.annotation.estimate import estimate
 from nerdistill.core.data.formats import read_sentences
-from nerdistill.core.data.labels import CONLL2003
+from nerdistill.core.data.labels import LabelSet
 from nerdistill.core.paths import default_store_path
 from nerdistill.core.plugins.registry import registry
 from nerdistill.core.annotation.runner import AnnotationJob, checked_rescue
@@ -33,6 +33,7 @@ from nerdistill.core.tables import format_table
               help="Ask once more, with this provider option changed, for the sentences whose answer was invalid, "
                    "e.g. -R repeat_penalty=1.1. Repeatable.")
 @click.option("--strategy", default="standard", show_default=True, help="standard, cot, or a plugin's.")
+@labels_option
 @few_shot_options
 @click.option("--on-invalid", type=click.Choice(["repair", "reask"]), default=None,
               help="Drop unknown types and strings not in the sentence, or send the answer back [default: the "
@@ -52,7 +53,7 @@ from nerdistill.core.tables import format_table
 @click.option("--dry-run", is_flag=True, help="Estimate calls, tokens and cost; call nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 def annotate(input_file: Path, output: Path, provider: str, model: str | None, provider_options: tuple[str, ...],
-             rescue_options: tuple[str, ...], strategy: str, examples: str | None, k: int | None,
+             rescue_options: tuple[str, ...], strategy: str, label_set: LabelSet, examples: str | None, k: int | None,
              selection: str | None, on_invalid: str | None, max_retries: int | None, store: Path | None,
              concurrency: int, limit: int | None, require_entities: bool, min_confidence: float | None,
              retry_failed: bool, offline: bool, dry_run: bool, as_json: bool) -> None:
@@ -72,7 +73,7 @@ def annotate(input_file: Path, output: Path, provider: str, model: str | None, p
     if rescue_options:
         changes = parse_assignments(rescue_options, option="--rescue-option")
         rescue = checked_rescue(chosen, provider_class(provider, {**options, **changes}), "--rescue-option")
-    prompt = strategy_from_options(strategy, CONLL2003, {"examples": examples, "k": k, "selection": selection,
+    prompt = strategy_from_options(strategy, label_set, {"examples": examples, "k": k, "selection": selection,
                                                          "on_invalid": on_invalid, "max_retries": max_retries},
                                    option="--strategy")
     job = AnnotationJob(chosen, prompt, AnnotationStore(store or default_store_path()), concurrency=concurrency,

@@ -11,7 +11,7 @@ import click
 
 from nerdistill.core.config.loading import validate_options
 from nerdistill.core.data.formats import FORMATS, read_sentences
-from nerdistill.core.data.labels import LabelSet
+from nerdistill.core.data.labels import CONLL2003, LabelSet, read_label_set
 from nerdistill.core.plugins.registry import registry
 from nerdistill.core.data.sentence import Sentence
 from nerdistill.core.tables import format_table
@@ -43,6 +43,15 @@ def read_with_options(path: str, options: dict[str, Any]) -> list[Sentence]:
         scheme=options.pop("scheme"),
         on_invalid="repair" if options.pop("repair") else "error",
     )
+
+
+def labels_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Add ``--labels FILE``: the entity types, as a run config declares them; the value is a LabelSet."""
+    return click.option(
+        "--labels", "label_set", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        callback=lambda _context, _parameter, path: read_label_set(path) if path else CONLL2003,
+        help='The entity types: a TOML file of type = "description" lines, or a run config with a [labels] table '
+             "[default: CoNLL-2003's PER, LOC, ORG, MISC].")(command)
 
 
 def few_shot_options(command: Callable[..., Any]) -> Callable[..., Any]:

@@ -7,11 +7,11 @@ import json
 import click
 
 from nerdistill.core.tables import format_table
-from nerdistill.core.data.labels import CONLL2003
+from nerdistill.core.data.labels import CONLL2003, LabelSet
 from nerdistill.core.plugins.registry import registry
 from nerdistill.core.data.sentence import Sentence
 from nerdistill.core.data.tokenizer import tokenize
-from nerdistill.cli.options import few_shot_options, strategy_from_options
+from nerdistill.cli.options import few_shot_options, labels_option, strategy_from_options
 
 
 @click.group()
@@ -34,13 +34,15 @@ def list_strategies(as_json: bool) -> None:
 @strategies.command()
 @click.argument("name")
 @click.option("--sentence", required=True, help="Raw text of the sentence; it is tokenized as CoNLL-2003 is.")
+@labels_option
 @few_shot_options
 @click.option("--schema", is_flag=True, help="Also print the JSON schema the answer must follow.")
 @click.option("--json", "as_json", is_flag=True, help="Print the messages as JSON.")
-def show(name: str, sentence: str, examples: str | None, k: int | None, selection: str | None, schema: bool,
-         as_json: bool) -> None:
-    """Print the exact messages strategy NAME would send for a sentence (no LLM is called)."""
-    strategy = strategy_from_options(name, CONLL2003, {"examples": examples, "k": k, "selection": selection},
+def show(name: str, sentence: str, label_set: LabelSet, examples: str | None, k: int | None, selection: str | None,
+         schema: bool, as_json: bool) -> None:
+    """Print the exact messages strategy NAME would send for a sentence (no LLM is called), for CoNLL-2003's
+    types or those of --labels."""
+    strategy = strategy_from_options(name, label_set, {"examples": examples, "k": k, "selection": selection},
                                      option="NAME")
     target = Sentence(id="cli", tokens=tuple(tokenize(sentence)) or ("",))
     messages = strategy.messages(target)

@@ -7,9 +7,12 @@ so it is immutable and hashable. CoNLL-2003's four types are the default; any ot
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, field_validator, model_validator
+
+from nerdistill.core.errors import NerdistillError
 
 OUTSIDE = "O"
 
@@ -114,3 +117,29 @@ def _checked_mapping(labels: dict[str, str] | None) -> dict[str, str] | None:
 
 #: a config's ``[labels]`` table, ``{name: description}``, checked as it is read
 LabelMapping = Annotated[dict[str, str] | None, AfterValidator(_checked_mapping)]
+
+
+#: what to do about a type a label set lacks, for every error that names one
+DECLARE_TYPES = "declare the types in the run config's [labels] table, or give a command --labels FILE"
+
+
+def read_label_set(path: str | Path) -> LabelSet:
+    """The label set of a TOML file: its ``[labels]`` table (a run config serves) or, without one, its top-level
+    ``type = "description"`` lines, in the file's order."""
+    import tomllib
+
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise NerdistillError("no such labels file", path=path) from None
+    except tomllib.TOMLDecodeError as error:
+        raise NerdistillError(f"not valid TOML: {error}", path=path) from None
+    mapping = data.get("labels", data)
+    if not mapping or not isinstance(mapping, dict) or not all(isinstance(v, str) for v in mapping.values()):
+        raise NerdistillError('a labels file gives each type a description, type = "description" (or a [labels] '
+                              "table of them)", path=path)
+    try:
+        return LabelSet.from_mapping(mapping)
+    except (ValueError, NerdistillError) as error:
+        raise NerdistillError(str(getattr(error, "reason", error)), path=path) from None
