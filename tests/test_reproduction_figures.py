@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from nerdistill.core.reporting.paired import paired_cells
+from nerdistill.core.reporting.curve import worth_cell
 from nerdistill.core.reporting.report import TYPES, f1_cell, paper_quality_row, quality_row
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -106,3 +107,43 @@ def test_the_differences_from_a_are_the_reports():
         for (difference, higher), run in zip([row[1:3], row[3:5]], paired):
             cells = paired_cells(paired[run][row[0]])
             assert difference == cells[0] and higher.split(" seeds")[0] == cells[1], row
+
+
+def mean_sd(mean, sd) -> str:
+    return "-" if mean is None else f"{mean:.3f} ± {sd:.3f}"
+
+
+def test_the_gold_budget_curve_is_the_results_file():
+    curve = json.loads((RESULTS / "gold-curve.json").read_text())
+    text = section("The gold-budget curve")
+    (rows,) = tables(text, "| gold sentences | gold only |")
+    assert [int(row[0]) for row in rows] == curve["sizes"]
+    assert [c["name"] for c in curve["curves"]] == ["gold", "gold-curve-local: distilled-then-gold",
+                                                    "gold-curve-oracle: distilled-then-gold"]
+    for index, row in enumerate(rows):
+        assert row[1:] == [mean_sd(c["f1_mean"][index], c["f1_sd"][index]) for c in curve["curves"]], row
+        assert all(len(c["seeds"][index]) >= 3 for c in curve["curves"] if c["f1_mean"][index] is not None), row
+    (worth,) = tables(text, "| gold sentences | + local teacher: F1 |")
+    by_size = {(w["name"], w["at_size"]): w for w in curve["worth"]}
+    paired = {(p["name"], p["at_size"]): p for p in curve["paired"]}
+    for row in worth:
+        for offset, name in ((1, curve["curves"][1]["name"]), (5, curve["curves"][2]["name"])):
+            entry = by_size[(name, int(row[0]))]
+            assert row[offset] == f"{entry['f1']:.3f}" and row[offset + 1] == worth_cell(entry["gold_equivalent"])
+            pair = paired.get((name, int(row[0])))
+            expected = ("-", "-") if pair is None else (f"{pair['difference']:+.3f} ± {pair['difference_sd']:.3f}",
+                                                      f"{pair['higher']} of {len(pair['seeds'])}")
+            assert (row[offset + 2], row[offset + 3]) == expected, row
+
+
+def test_the_students_against_their_teacher_are_the_results_file():
+    rows = {r["name"]: r for r in json.loads((RESULTS / "student-vs-teacher.json").read_text())}
+    (table,) = tables(section("Students against their teacher"), "| student | teacher F1 |")
+    assert table
+    for row in table:
+        record = rows[row[0].strip("`")]
+        assert row[1:] == [f"{record['teacher_f1']:.3f}", str(record["gold_sentences"]),
+                           mean_sd(record["student_f1_mean"], record["student_f1_sd"]),
+                           f"{record['student_f1_mean'] - record['teacher_f1']:+.3f}",
+                           f"{record['margin_min']:+.3f}", f"{record['higher']} of {record['seeds']}",
+                           str(record["llm_calls"]), f"{record['cpu_minutes']:.0f}"], row

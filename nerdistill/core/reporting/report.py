@@ -66,11 +66,13 @@ def collect(run_dir: Path, baseline: str | None = None) -> dict[str, Any]:
     order = group_order(run_dir)
     curve = gold_curves(rows, order, teachers(rows, annotation))
     labelled = [_at_size(row) for row in rows]
-    aggregates = aggregate(labelled, _sized_order(order, labelled))
+    sized_order = _sized_order(order, labelled)
+    aggregates = aggregate(labelled, sized_order)
     paired = _paired(labelled, aggregates, baseline) if baseline or curve is None else []  # the curve pairs by size
     return {"models": rows, "aggregates": aggregates, "paired": paired, "gold_curve": curve,
             "types": run_types(run_dir),
-            "against_teacher": students_against_teacher(labelled, annotation, learned_sources(rows, annotation)),
+            "against_teacher": students_against_teacher(labelled, annotation, learned_sources(rows, annotation),
+                                                        sized_order),
             "annotation": annotation, "stage_seconds": dict(stages), "stage_runs": dict(runs)}
 
 

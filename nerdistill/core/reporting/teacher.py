@@ -19,10 +19,10 @@ from nerdistill.core.config.run import TEACHER_ON_TEST
 
 
 def students_against_teacher(rows: list[dict[str, Any]], annotation: dict[str, Any],
-                             sources: dict[str, list[str]]) -> dict[str, Any] | None:
+                             sources: dict[str, list[str]], order: list[str]) -> dict[str, Any] | None:
     """``{"teacher", "teacher_f1", "sentences", "rows": [...]}`` from result rows named as in the report
-    (``A@250``) and the annotation summaries; ``sources``: the distill sources each group learns from. None
-    where the run has no teacher sample."""
+    (``A@250``), in ``order``, and the annotation summaries; ``sources``: the distill sources each group learns
+    from. None where the run has no teacher sample."""
     teacher = annotation.get(TEACHER_ON_TEST)
     if teacher is None or not teacher.get("quality"):
         return None
@@ -32,9 +32,14 @@ def students_against_teacher(rows: list[dict[str, Any]], annotation: dict[str, A
     for row in rows:
         if (row.get("teacher_on_test") or {}).get("f1") is not None:
             by_group[(row["group"], row["decay"])].append(row)
-    train_seconds = {row["group"]: row["train_seconds"] for row in rows}
+    seconds: dict[str, list[float]] = defaultdict(list)
+    for row in rows:
+        seconds[row["group"]].append(row["train_seconds"])
+    train_seconds = {group: statistics.fmean(values) for group, values in seconds.items()}
     result = []
-    for (group, decay), members in by_group.items():
+    ranked = sorted(by_group.items(), key=lambda item: (order.index(item[0][0]) if item[0][0] in order
+                                                        else len(order), item[0][1] or 0))
+    for (group, decay), members in ranked:
         f1 = [m["teacher_on_test"]["f1"] for m in sorted(members, key=lambda m: m["seed"])]
         base = group.partition("@")[0]
         start = members[0].get("start_from")
