@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import statistics
+import textwrap
 from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
@@ -161,7 +162,7 @@ def plot_curves(curves: dict[str, Any], title: str = "Test F1 against gold sente
     positive = [s for s in sizes if s > 0]
     zero_at = (min(positive) / 2.5) if positive else 1.0
     x = [size if size > 0 else zero_at for size in sizes]
-    figure, axes = plt.subplots(figsize=(7, 4.4), dpi=120)
+    figure, axes = plt.subplots(figsize=(7, 4.4 + 0.15 * len(curves["curves"])), dpi=120)
     for curve in curves["curves"]:
         shown = [(xi, m, sd) for xi, m, sd in zip(x, curve["f1_mean"], curve["f1_sd"]) if m is not None]
         if not shown:
@@ -176,8 +177,8 @@ def plot_curves(curves: dict[str, Any], title: str = "Test F1 against gold sente
     axes.minorticks_off()
     axes.set_xlabel("gold (human-labelled) sentences, log scale")
     axes.set_ylabel("micro F1 on the test set (word level)")
-    axes.set_title(title)
+    axes.set_title(textwrap.fill(title, 70), fontsize=10)
     axes.grid(alpha=0.3)
-    axes.legend(fontsize=7, loc="lower right")
+    axes.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncols=1, frameon=False)  # not on a curve
     figure.tight_layout()
     return figure
