@@ -16,6 +16,22 @@ from tests.tiny_bert import build_tiny_bert
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "examples" / "data" / "conll2003-sample"
+#: the curve's three groups: the distilled student (trained once), gold only, and the student fine-tuned on gold
+GROUPS = '''
+[[groups]]
+name = "distilled"
+schedule = "pure_distilled"
+
+[[groups]]
+name = "gold"
+schedule = "pure_original"
+distilled = []
+
+[[groups]]
+name = "then"
+schedule = "pure_original"
+start_from = "distilled"
+'''
 
 
 @pytest.fixture(scope="module")
@@ -51,21 +67,7 @@ batch_size = 8
 learning_rate = 1e-3
 {training}
 
-{groups or '''
-[[groups]]
-name = "distilled"
-schedule = "pure_distilled"
-
-[[groups]]
-name = "gold"
-schedule = "pure_original"
-distilled = []
-
-[[groups]]
-name = "then"
-schedule = "pure_original"
-start_from = "distilled"
-'''}
+{groups or GROUPS}
 """)
     return config
 
@@ -106,21 +108,7 @@ schedule = "pure_distilled"
 
 
 def test_the_plan_crosses_groups_with_sizes_and_gives_small_samples_more_epochs(tmp_path, tiny_bert):
-    groups = '''
-[[groups]]
-name = "distilled"
-schedule = "pure_distilled"
-
-[[groups]]
-name = "gold"
-schedule = "pure_original"
-distilled = []
-
-[[groups]]
-name = "then"
-schedule = "pure_original"
-start_from = "distilled"
-
+    groups = GROUPS + '''
 [[groups]]
 name = "all"
 schedule = "all"

@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import tomllib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, ClassVar, Literal, TypeVar
@@ -18,6 +17,7 @@ from typing import Any, ClassVar, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
 from nerdistill.core.errors import NerdistillError
+from nerdistill.core.data.files import read_toml
 from nerdistill.core.data.jsonl import describe_validation_error
 from nerdistill.core.data.labels import CONLL2003, LabelMapping, LabelSet
 
@@ -111,12 +111,7 @@ def load_config(path: str | Path, model: type[Model], *, _extending: tuple[Path,
     table such as ``[annotation.provider_options]`` included, replaces the other's whole.
     """
     path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise NerdistillError("no such config file", path=path) from None
-    except tomllib.TOMLDecodeError as error:
-        raise NerdistillError(f"not valid TOML: {error}", path=path) from None
+    data = read_toml(path, "config")
     if "extends" in data:
         data = _merged(_extended(path, data.pop("extends"), model, _extending), data)
     try:

@@ -55,6 +55,18 @@ def read_json(path: str | Path) -> Any:
                               line=error.lineno) from None
 
 
+def read_toml(path: str | Path, what: str) -> dict[str, Any]:
+    """A TOML file's tables; a missing or invalid file is an error naming it (``what``: "config", "labels")."""
+    import tomllib
+
+    try:
+        return tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise NerdistillError(f"no such {what} file", path=path) from None
+    except tomllib.TOMLDecodeError as error:
+        raise NerdistillError(f"not valid TOML: {error}", path=path) from None
+
+
 def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)

@@ -12,6 +12,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, field_validator, model_validator
 
+from nerdistill.core.data.files import read_toml
 from nerdistill.core.errors import NerdistillError
 
 OUTSIDE = "O"
@@ -126,15 +127,8 @@ DECLARE_TYPES = "declare the types in the run config's [labels] table, or give a
 def read_label_set(path: str | Path) -> LabelSet:
     """The label set of a TOML file: its ``[labels]`` table (a run config serves) or, without one, its top-level
     ``type = "description"`` lines, in the file's order."""
-    import tomllib
-
     path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise NerdistillError("no such labels file", path=path) from None
-    except tomllib.TOMLDecodeError as error:
-        raise NerdistillError(f"not valid TOML: {error}", path=path) from None
+    data = read_toml(path, "labels")
     mapping = data.get("labels", data)
     if not mapping or not isinstance(mapping, dict) or not all(isinstance(v, str) for v in mapping.values()):
         raise NerdistillError('a labels file gives each type a description, type = "description" (or a [labels] '
