@@ -39,7 +39,7 @@ class DataConfig(Section):
     validation: Path | None = Field(None, description="gold sentences that choose each model's best epoch and stop "
                                                       "training early (never used for the test score)")
     validation_size: int | None = Field(None, ge=1, description="score on a sample of this many validation "
-                                                                "sentences (faster)")
+                                                                "sentences (faster), less those trained on")
     teacher_on_test: int | None = Field(None, ge=1, description="the teacher also annotates a sample of this many "
                                         "test sentences (never trained on), and every model is scored on them too: "
                                         "student against teacher on the same sentences")
