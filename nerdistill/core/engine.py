@@ -246,12 +246,17 @@ class Engine:
                 self._inputs[TEACHER_ON_TEST] = self.test_sample()
         return self._inputs
 
-    def test_sample(self) -> list[Sentence]:
-        """The test sentences the teacher annotates too (``data.teacher_on_test``), the same for the same seed."""
+    @functools.cached_property
+    def _test_sample(self) -> list[Sentence]:
         size, test = self.config.data.teacher_on_test, self.test()
         sample = sample_sentences(test, size, seed=self.config.data.seed) if size and size < len(test) else test
         self._write_data(TEACHER_ON_TEST, sample)
         return sample
+
+    def test_sample(self) -> list[Sentence]:
+        """The test sentences the teacher annotates too (``data.teacher_on_test``), the same for the same seed;
+        drawn and written once, though every model is scored on it."""
+        return self._test_sample
 
     def _source_sentences(self, source: DistillSource, position: int) -> list[Sentence]:
         seed = source.seed if source.seed is not None else self.config.data.seed + 1 + position
