@@ -87,6 +87,14 @@ def test_a_run_produces_every_stage_and_a_second_run_redoes_nothing(tmp_path, ti
         assert results.annotation["conll"]["quality"]["micro"]["support"] > 0
         report = (run / "report.md").read_text()
         assert "| simple_mix | simple_mix |" in report and "Annotation quality" in report
+        card = (run / "models/simple_mix/no-decay/seed-0/model/README.md").read_text()
+        assert card.startswith("---\nlibrary_name: transformers\npipeline_tag: token-classification\n")
+        simple_mix = next(m for m in results.models if m["group"] == "simple_mix" and m["seed"] == 0
+                          and m["decay"] is None)
+        for expected in ("| PER | Names of people", "teacher: litellm `openai/fake`, prompt strategy `standard`",
+                         "distilled (LLM-annotated) sentences: 6", f"| all types | {simple_mix['f1']:.4f} |",
+                         '"name": "tiny"'):
+            assert expected in card, expected
         before = outputs(run)
         again = nerdistill.run(config, progress=False)
         assert sum(server.calls.values()) == 6  # no LLM call

@@ -5,8 +5,8 @@ import ast
 from pathlib import Path
 
 CORE = Path(__file__).resolve().parents[1] / "nerdistill" / "core"
-LAYERS = [{"errors", "paths", "progress", "tables"}, {"data"}, {"scoring"}, {"config"}, {"plugins"}, {"annotation"},
-          {"training"}, {"reporting"}, {"engine", "training_plan"}]
+LAYERS = [{"cpu", "errors", "paths", "progress", "tables"}, {"data"}, {"scoring"}, {"config"}, {"plugins"},
+          {"annotation"}, {"training"}, {"reporting"}, {"engine", "training_plan"}]
 
 
 def layer_of(module: str) -> int:

@@ -114,7 +114,7 @@ def annotate_two_sentences_with(model_path: str, store_path: str) -> None:
 def test_the_local_model_takes_as_many_threads_as_the_process_has_cores():
     """``taskset -c 0 nerdistill run ...`` beside a training on the other core: one llama.cpp thread."""
     code = ("import os; os.sched_setaffinity(0, {min(os.sched_getaffinity(0))}); "
-            "from nerdistill.providers.local import usable_cores; print(usable_cores())")
+            "from nerdistill.core.cpu import usable_cores; print(usable_cores())")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "1"
 

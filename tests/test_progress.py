@@ -23,3 +23,7 @@ def test_a_bar_only_on_a_terminal_a_log_elsewhere_nothing_when_asked(capsys):
     assert progress_bar(5, "x", "item", False) is None
     assert isinstance(progress_bar(5, "x", "item", None), ProgressLog)  # pytest's stderr is no terminal
     assert not isinstance(progress_bar(5, "x", "item", True), ProgressLog)
+
+
+def test_units_take_their_plural():
+    assert ProgressLog(4, "epoch 1/8", "batch", interval=60).line().startswith("epoch 1/8: 0 of 4 batches (0%)")

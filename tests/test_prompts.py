@@ -105,8 +105,22 @@ def test_similar_selection_picks_the_closest_examples():
                                       "a dog barked"])]
     selector = FewShotSelector(pool, k=2, selection="similar")
     chosen = selector.select(Sentence(id="q", tokens=tuple("Tokyo stocks fell".split())))
-    assert [s.id for s in chosen] == ["1", "2"]
+    assert [s.id for s in chosen] == ["2", "1"]  # the most similar last, next to the sentence
     assert [s.id for s in FewShotSelector(pool, k=2).select(pool[0])] == ["1", "2"]
+
+
+def test_examples_from_the_runs_original_data_cut_to_a_nested_pool(fixtures):
+    from nerdistill.core.data.formats import read_sentences
+
+    original = [s for s in read_sentences(fixtures / "mini.conll") if s.is_labelled]
+    standard = registry("prompt strategies").get("standard")
+    options = StrategyOptions(examples="original", k=1, selection="similar")
+    assert standard("standard", CONLL2003, options, original=original).selector.pool == original
+    small, large = (standard("standard", CONLL2003, options.model_copy(update={"pool_size": n}),
+                             original=original).selector.pool for n in (1, 2))
+    assert len(small) == 1 and len(large) == 2 and small[0] in large
+    with pytest.raises(NerdistillError, match="original"):
+        standard("standard", CONLL2003, options)
 
 
 @pytest.mark.slow

@@ -1,6 +1,6 @@
 """The core of nerdistill, by concern, in layers: each subpackage imports only from those before it.
 
-1. ``errors``, ``paths``, ``progress``, ``tables`` (modules here): what every layer uses; they import nothing
+1. ``cpu``, ``errors``, ``paths``, ``progress``, ``tables`` (modules here): what every layer uses; they import nothing
    of nerdistill.
 2. :mod:`~nerdistill.core.data`: sentences, tags, label sets, the file formats.
 3. :mod:`~nerdistill.core.scoring`: tags scored against gold (seqeval) and entity errors.

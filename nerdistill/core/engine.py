@@ -43,7 +43,7 @@ from nerdistill.core.annotation.distilled import distilled_sentences, write_dist
 from nerdistill.core.errors import NerdistillError
 from nerdistill.core.annotation.estimate import estimate
 from nerdistill.core.scoring.evaluation import pair_sentences, score_tags
-from nerdistill.core.data.files import atomic_write, write_if_changed
+from nerdistill.core.data.files import atomic_write, read_json, write_if_changed
 from nerdistill.core.training.finished import FinishedModels
 from nerdistill.core.data.formats import format_of, read_sentences, write_sentences
 from nerdistill.core.plugins.registry import registry
@@ -53,6 +53,7 @@ from nerdistill.core.annotation.runner import AnnotationJob, checked_rescue
 from nerdistill.core.data.sampling import nested_sample, sample_sentences
 from nerdistill.core.data.sentence import Sentence
 from nerdistill.core.annotation.store import AnnotationStore
+from nerdistill.core.reporting.model_card import model_card, write_model_card
 from nerdistill.core.training.one_model import epochs_for, evaluate_model, train_and_evaluate
 from nerdistill.core.training.trainer import build_trainer
 from nerdistill.schedules.mixer import EpochMixer
@@ -312,7 +313,7 @@ class Engine:
 
     def strategy(self, source: DistillSource):
         name, strategy_class, options = self._strategy_options(source)
-        return strategy_class(name, self.label_set, options, forbidden_examples=self.test())
+        return strategy_class(name, self.label_set, options, forbidden_examples=self.test(), original=self.original())
 
     def store(self) -> AnnotationStore:
         return AnnotationStore(self.config.annotation.store or self.run_dir / "annotations.sqlite")
@@ -436,8 +437,11 @@ class Engine:
         return [n for n in sizes if n > 0 or (has_distilled and group.start_from is None)]
 
     def distilled(self, group: GroupConfig) -> list[Sentence]:
-        names = group.distilled if group.distilled is not None else [d.name for d in self.config.distill]
-        return [sentence for name in names for sentence in self._distilled_source(name, group)]
+        return [sentence for name in self._source_names(group) for sentence in self._distilled_source(name, group)]
+
+    def _source_names(self, group: GroupConfig) -> list[str]:
+        """The distill sources a group learns from: those it names, or all."""
+        return group.distilled if group.distilled is not None else [d.name for d in self.config.distill]
 
     def _distilled_source(self, name: str, group: GroupConfig) -> list[Sentence]:
         if name not in self._distilled:
@@ -548,7 +552,23 @@ class Engine:
         if self.config.data.teacher_on_test:
             row["teacher_on_test"] = self._score_on_test_sample(task, row.get("teacher_on_test"))
         write_if_changed(task.folder / RESULT, json.dumps(row, indent=2))
+        if (task.folder / "model").is_dir():
+            self._write_model_card(task, row)
         return row
+
+    def _write_model_card(self, task: TrainingTask, row: dict[str, Any]) -> None:
+        """The model folder's README.md: what it tags, what taught it, how it scored, the run's config."""
+        options = task.trainer.options
+        summaries = [self._distilled_path(name, ".summary.json") for name in self._source_names(task.model.group)]
+        teachers = [s for s in map(read_json, filter(Path.exists, summaries)) if "provider" in s] if task.distilled \
+            else []
+        size = "" if task.model.gold is None else f"@{task.model.gold}"
+        text = model_card(title=f"{self.config.name}: {task.model.group.name}{size}, seed {task.model.seed}",
+                          labels=self.label_set, encoder=str(getattr(options, "encoder", task.trainer.name)), row=row,
+                          teachers=teachers, distilled_sentences=len(task.distilled),
+                          shape_markers=bool(getattr(options, "shape_markers", False)),
+                          config=self.config.model_dump(mode="json"))
+        write_model_card(task.folder / "model", text)
 
     def _score_on_test_sample(self, task: TrainingTask, scored: dict[str, Any] | None) -> dict[str, Any] | None:
         """The model's F1 on the test sentences the teacher annotated (kept while the sample is the same); None

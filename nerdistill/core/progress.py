@@ -55,7 +55,8 @@ class ProgressLog:
         figures = "".join(f", {name} {value}" for name, value in self.postfix.items())
         share = f" ({100 * self.done / self.total:.0f}%)" if self.total else ""
         eta = f", about {_duration(left)} left" if left is not None else ""
-        return f"{self.description}: {self.done} of {self.total} {self.unit}s{share}{figures}, {rate:.2f}/s{eta}"
+        units = self.unit + ("es" if self.unit.endswith(("s", "x", "ch", "sh")) else "s")
+        return f"{self.description}: {self.done} of {self.total} {units}{share}{figures}, {rate:.2f}/s{eta}"
 
     def close(self) -> None:
         """Nothing to clear; the final figures are the caller's to log."""

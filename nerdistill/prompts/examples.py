@@ -1,12 +1,13 @@
 """Few-shot examples: where they come from and which ones each sentence gets.
 
 Examples come from the built-in set (four hand-written sentences for CoNLL-2003's types, with
-chain-of-thought reasoning) or from any gold file the config allows. Sentences of the run's test set
-are never used, and a sentence is never its own example. Selection is ``fixed`` (k examples that cover
-every entity type of the pool where k allows, the same for every sentence), ``similar`` (per sentence,
-the k allowed examples most similar to it by TF-IDF cosine over words and word pairs) or ``embedding``
-(the k nearest by the cosine of sentence embeddings, see :mod:`nerdistill.prompts.embeddings`), all
-computed offline, as the paper's future work proposes.
+chain-of-thought reasoning), from any gold file the config allows, or in a run from the run's own
+original (gold) data. Sentences of the run's test set are never used, and a sentence is never its own
+example. Selection is ``fixed`` (k examples that cover every entity type of the pool where k allows, the
+same for every sentence), ``similar`` (per sentence, the k allowed examples most similar to it by TF-IDF
+cosine over words and word pairs, the most similar last, next to the sentence) or ``embedding`` (the k
+nearest by the cosine of sentence embeddings, see :mod:`nerdistill.prompts.embeddings`), all computed
+offline, as the paper's future work proposes.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ ExampleSelection = Literal["fixed", "similar", "embedding"]
 SELECTIONS: tuple[str, ...] = ExampleSelection.__args__
 DEFAULT_EMBEDDER = "all-minilm-l6-v2"
 BUILTIN = "builtin"
+ORIGINAL = "original"
 
 
 def builtin_examples() -> list[Sentence]:
@@ -77,7 +79,7 @@ class FewShotSelector:
             return [self.pool[i] for i in covering(self.pool, candidates, self.k)]
         scores = self._scores(sentence.text)
         ranked = sorted(candidates, key=lambda i: (-scores[i], i))[: self.k]
-        return [self.pool[i] for i in ranked]
+        return [self.pool[i] for i in reversed(ranked)]  # the most similar last, next to the sentence
 
 
 def covering(pool: list[Sentence], candidates: list[int], k: int) -> list[int]:

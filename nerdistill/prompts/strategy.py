@@ -17,11 +17,13 @@ from typing import Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from nerdistill.core.annotation.align import ALIGNMENT_POLICIES, AlignmentPolicy
+from nerdistill.core.data.sampling import nested_sample
 from nerdistill.core.errors import NerdistillError
 from nerdistill.core.data.labels import CONLL2003, LabelSet
 from nerdistill.core.data.sentence import Sentence
 from nerdistill.prompts import templates
-from nerdistill.prompts.examples import BUILTIN, DEFAULT_EMBEDDER, ExampleSelection, FewShotSelector, load_examples
+from nerdistill.prompts.examples import (BUILTIN, DEFAULT_EMBEDDER, ORIGINAL, ExampleSelection, FewShotSelector,
+                                        load_examples)
 from nerdistill.prompts.schemas import EntitiesBase, InvalidAnswerPolicy, entities_of
 
 
@@ -30,8 +32,11 @@ class StrategyOptions(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    examples: Literal["builtin", "none"] | Path = Field(BUILTIN, description="'builtin', 'none', or a labelled "
-                                                       "CoNLL/JSONL file (relative to the config file)")
+    examples: Literal["builtin", "none", "original"] | Path = Field(
+        BUILTIN, description="'builtin', 'none', 'original' (in a run: the run's original gold data, the pool the "
+        "user has) or a labelled CoNLL/JSONL file (relative to the config file)")
+    pool_size: int | None = Field(None, ge=1, description="choose among a seeded sample of this many of the "
+                                  "examples (a smaller pool is part of a larger one); unset, all of them")
     k: int = Field(4, ge=0, description="few-shot examples per sentence")
     selection: ExampleSelection = Field("fixed", description="'fixed' (k covering every entity type), 'similar' "
                                         "(TF-IDF) or "
@@ -63,7 +68,7 @@ class PromptStrategy:
     completion_tokens_estimate: ClassVar[int] = 100
 
     def __init__(self, name: str, label_set: LabelSet = CONLL2003, options: StrategyOptions | None = None,
-                 forbidden_examples: Iterable[Sentence] = ()):
+                 forbidden_examples: Iterable[Sentence] = (), original: list[Sentence] | None = None):
         self.name, self.label_set = name, label_set
         self.options = options = options or StrategyOptions()
         if options.alignment not in ALIGNMENT_POLICIES:
@@ -72,7 +77,7 @@ class PromptStrategy:
             options.system_template or self.default_system, templates.SYSTEM_PLACEHOLDERS, "system_template")
         self.user_template = templates.check_template(
             options.user_template or templates.USER, templates.USER_PLACEHOLDERS, "user_template")
-        pool = [] if options.k == 0 or options.examples == "none" else load_examples(options.examples, label_set)
+        pool = [] if options.k == 0 or options.examples == "none" else example_pool(options, label_set, original)
         self.selector = FewShotSelector(pool, k=options.k, selection=options.selection,
                                         forbidden=forbidden_examples, embedder=options.embedder)
 
@@ -131,6 +136,21 @@ class PromptStrategy:
     def reasoning(self, answer: BaseModel) -> dict[str, Any] | None:
         """The chain of thought of an answer, where the strategy asks for one."""
         return None
+
+
+def example_pool(options: StrategyOptions, label_set: LabelSet, original: list[Sentence] | None) -> list[Sentence]:
+    """The labelled sentences examples are chosen from, cut to ``pool_size``. ``original`` is the run's own
+    gold data, which a run config's ``examples = "original"`` names: a user's few hundred labelled sentences
+    serve twice, as training data and as demonstrations for the sentences like them."""
+    if options.examples == ORIGINAL:
+        if original is None:
+            raise NerdistillError("examples = 'original' names a run's original data: give a labelled file here")
+        pool = [s for s in original if s.is_labelled]
+    else:
+        pool = load_examples(options.examples, label_set)
+    if options.pool_size is not None and options.pool_size < len(pool):
+        pool = nested_sample(pool, options.pool_size, seed=0)
+    return pool
 
 
 def gold_entities(sentence: Sentence, label_set: LabelSet) -> dict[str, list[str]]:

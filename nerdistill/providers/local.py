@@ -11,7 +11,6 @@ examples) from one call to the next.
 from __future__ import annotations
 
 import atexit
-import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +18,7 @@ from typing import Any
 
 from pydantic import Field
 
+from nerdistill.core.cpu import usable_cores
 from nerdistill.core.errors import NerdistillError
 from nerdistill.core.annotation.llm import LiteLLMAsker, import_litellm
 from nerdistill.core.annotation.provider import Provider, ProviderOptions
@@ -84,15 +84,6 @@ class LocalGGUFProvider(Provider):
         if self.options.logprobs:
             options["logprobs"] = True
         return LiteLLMAsker(options, "json_schema" if self.options.constrained else "md_json")
-
-
-def usable_cores() -> int:
-    """The cores this process may run on (``taskset``, a container's CPU set), not all the machine's: llama.cpp's
-    threads wait for each other at every step, so one more thread than cores stalls them all."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # no affinity on macOS and Windows
-        return os.cpu_count() or 1
 
 
 def _size(path: str) -> int:

@@ -46,9 +46,11 @@ class Window:
 
 
 def encode(sentences: list[Sentence], tokenizer, label_ids: dict[str, int] | None, max_length: int,
-           markers: dict[str, int] | None = None) -> list[Window]:
+           markers: dict[str, int] | None = None, overlap: int = 0) -> list[Window]:
     """Windows of every sentence, in order; with ``label_ids``, gold labels on first pieces; with ``markers``
-    (word shape -> token id), each capitalised word's marker piece first."""
+    (word shape -> token id), each capitalised word's marker piece first. A sentence longer than one window
+    is cut into several; with ``overlap``, each after the first starts that many words before the last one
+    ended (at least one word on), so that a tagger sees every word with context on both sides of a cut."""
     if not sentences:
         return []
     budget = max_length - 2
@@ -74,7 +76,7 @@ def encode(sentences: list[Sentence], tokenizer, label_ids: dict[str, int] | Non
                 size += len(pieces_per_word[end])
                 end += 1
             windows.append(_window(index, start, pieces_per_word[start:end], sentence, label_ids, tokenizer))
-            start = end
+            start = end if end >= len(pieces_per_word) else max(end - overlap, start + 1)
     return windows
 
 

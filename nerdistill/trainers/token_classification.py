@@ -43,11 +43,12 @@ from nerdistill.core.data.files import atomic_write, discard_partial_writes, rea
 from nerdistill.core.data.labels import LabelSet
 from nerdistill.core.progress import progress_bar
 from nerdistill.core.data.sentence import Sentence
-from nerdistill.core.data.tags import repair_iob2
 from nerdistill.core.training.trainer import (ADDED_WITH_OLD_DEFAULT, MODEL_CARD, NOT_AFFECTING_WEIGHTS, Trainer,
                                               TrainerOptions, TrainingResult, WordScores, read_model_card)
 from nerdistill.trainers.encoders import load_encoder_for_tagging
 from nerdistill.trainers.features import IGNORED, SHAPE_MARKERS, Padding, collate, encode, training_batches
+from nerdistill.trainers.onnx import PieceTokenizer, export_onnx, exported_labels, is_exported, onnx_runner
+from nerdistill.trainers.tagging import BatchRunner, tag_sentences
 
 log = logging.getLogger("nerdistill.training")
 
@@ -305,6 +306,11 @@ class TokenClassificationTrainer(Trainer):
             json.dump(card, stream, indent=2)
         return model_dir
 
+    def export(self, model_dir: Path, output: Path, *, format: str, quantize: str) -> Path:
+        if format != "onnx":
+            raise NerdistillError(f"--format: the {self.name!r} trainer exports to onnx, not {format!r}")
+        return export_onnx(model_dir, output, quantize=quantize)
+
     def subword_expander(self, model_dir: Path):
         return subword_expander(model_dir)
 
@@ -315,55 +321,61 @@ class TokenClassificationTrainer(Trainer):
     def predict_scored(self, model_dir: Path, sentences: list[Sentence]) -> list[WordScores]:
         """The tags of :meth:`predict`, each word's with the softmax probability of the label the model chose at
         the word's first piece (the piece the word is trained and tagged at)."""
+        return self.load_tagger(model_dir)(sentences)
+
+    def load_tagger(self, model_dir: Path):
+        """The saved model loaded once, as ``sentences -> word scores``. An exported folder (``nerdistill export``)
+        is run by ONNX Runtime, with no torch."""
+        card = read_model_card(model_dir)
+        max_length = card["options"]["max_length"]
+        if is_exported(model_dir):
+            tokenizer = PieceTokenizer(model_dir)
+            run, labels, markers = onnx_runner(model_dir), exported_labels(model_dir), _saved_markers(tokenizer, card)
+            return lambda sentences: tag_sentences(run, labels, tokenizer, sentences, max_length=max_length,
+                                                   batch_size=self._tagging_batch_size, markers=markers)
         from transformers import AutoModelForTokenClassification, AutoTokenizer
 
         quiet_transformers()
-        card = read_model_card(model_dir)
         device = _device(self.options.device)
         tokenizer = AutoTokenizer.from_pretrained(model_dir, local_files_only=True)
         model = AutoModelForTokenClassification.from_pretrained(model_dir, local_files_only=True).to(device)
-        markers = shape_marker_ids(tokenizer) if card["options"].get("shape_markers") else None
-        return self._tagger(tokenizer, device, card["options"]["max_length"], markers)(model, sentences)
+        tag = self._tagger(tokenizer, device, max_length, _saved_markers(tokenizer, card))
+        return lambda sentences: tag(model, sentences)
+
+    @property
+    def _tagging_batch_size(self) -> int:
+        return max(self.options.eval_batch_size, 32)
 
     def _tagger(self, tokenizer, device, max_length: int, markers: dict[str, int] | None = None):
         """``(model, sentences) -> word scores``: tagging with a model in memory, a saved one's or one in training
         (validation), which is left in training mode again if it was."""
-        batch_size = max(self.options.eval_batch_size, 32)
+        batch_size = self._tagging_batch_size
 
         def tag(model, sentences: list[Sentence]) -> list[WordScores]:
             training = model.training
             model.eval()
             try:
-                return _tag(model, tokenizer, sentences, max_length, batch_size, device, markers)
+                id2label = {int(k): v for k, v in model.config.id2label.items()}
+                return tag_sentences(torch_runner(model, device), id2label, tokenizer, sentences,
+                                     max_length=max_length, batch_size=batch_size, markers=markers)
             finally:
                 model.train(training)
 
         return tag
 
 
-def _tag(model, tokenizer, sentences: list[Sentence], max_length: int, batch_size: int, device,
-         markers: dict[str, int] | None) -> list[WordScores]:
-    """Each sentence's tags and their probabilities, shortest windows batched together (less padding)."""
+def torch_runner(model, device) -> BatchRunner:
+    """A PyTorch model as a :data:`~nerdistill.trainers.tagging.BatchRunner`."""
     import torch
 
-    id2label = {int(k): v for k, v in model.config.id2label.items()}
-    windows = encode(sentences, tokenizer, None, max_length, markers)
-    predicted: list[list[str]] = [["O"] * len(s.tokens) for s in sentences]
-    probabilities: list[list[float]] = [[0.0] * len(s.tokens) for s in sentences]
-    order = sorted(range(len(windows)), key=lambda i: len(windows[i].input_ids))
-    with torch.inference_mode():
-        for start in range(0, len(order), batch_size):
-            batch = [windows[i] for i in order[start:start + batch_size]]
-            input_ids, attention, _ = (t.to(device) for t in collate(batch, tokenizer.pad_token_id))
-            logits = model(input_ids=input_ids, attention_mask=attention).logits
-            probability, best = (t.cpu().tolist() for t in logits.softmax(-1).max(-1))  # no per-word tensor op
-            for row, window in enumerate(batch):
-                for offset, position in enumerate(window.word_starts):
-                    word = window.first_word + offset
-                    predicted[window.sentence][word] = id2label[best[row][position]]
-                    probabilities[window.sentence][word] = round(probability[row][position], 4)
-    # a model can emit an I-X that continues nothing; the conlleval rule makes it B-X, which scores the same
-    return [(tuple(repair_iob2(tags)[0]), tuple(scores)) for tags, scores in zip(predicted, probabilities)]
+    def run(input_ids, attention):
+        with torch.inference_mode():
+            logits = model(input_ids=torch.from_numpy(input_ids).to(device),
+                           attention_mask=torch.from_numpy(attention).to(device)).logits
+            probability, best = logits.softmax(-1).max(-1)
+        return probability.cpu().numpy(), best.cpu().numpy()
+
+    return run
 
 
 def subword_expander(model_dir: Path):
@@ -425,6 +437,11 @@ def add_shape_markers(tokenizer) -> dict[str, int]:
 
 def shape_marker_ids(tokenizer) -> dict[str, int]:
     return {shape: tokenizer.convert_tokens_to_ids(token) for shape, token in SHAPE_MARKERS.items()}
+
+
+def _saved_markers(tokenizer, card: dict[str, Any]) -> dict[str, int] | None:
+    """The shape markers' ids where the saved model was trained with them."""
+    return shape_marker_ids(tokenizer) if card["options"].get("shape_markers") else None
 
 
 def _finished_model(output_dir: Path, fingerprint: str) -> Path | None:

@@ -10,6 +10,7 @@ is ever lost: ``"".join(tokens)`` equals the text with its white space removed.
 from __future__ import annotations
 
 import re
+from typing import Literal
 
 # Words that take a full stop without ending a sentence.
 ABBREVIATIONS = frozenset(
@@ -33,29 +34,54 @@ _TOKEN = re.compile(
     re.VERBOSE,
 )
 
+# Social-media text: a URL, an @handle, a #hashtag and an emoji sequence (skin tones, variation selectors, joined
+# with zero-width joiners, flags) are one token each; the rest as CoNLL-2003 splits it.
+_EMOJI = "[\u2600-\u27BF\U0001F000-\U0001FAFF]"
+_EMOJI_SEQUENCE = f"[\U0001F1E6-\U0001F1FF]{{2}}|{_EMOJI}(?:[\uFE0F\U0001F3FB-\U0001F3FF]|\u200D{_EMOJI})*"
+_SOCIAL = re.compile(
+    r"(?:https?://|www\.)[^\s<>\"]*[^\s<>\".,;:!?)\]'’”]"   # a URL, less the punctuation closing its sentence
+    r"|[@#]\w+"                                           # @handle #hashtag
+    rf"|{_EMOJI_SEQUENCE}"
+    r"|" + _TOKEN.pattern, re.VERBOSE)
+TokenizerStyle = Literal["conll", "social"]
+TOKENIZERS: dict[str, re.Pattern[str]] = {"conll": _TOKEN, "social": _SOCIAL}
+SplitMode = Literal["paragraph", "line"]
+_PARAGRAPH = re.compile(r"(?:(?!\n\s*\n).)+", re.DOTALL)  # text between blank lines
+_LINE = re.compile(r"[^\n]+")
 _SENTENCE_END = frozenset({".", "!", "?", "..."})
 _CLOSERS = frozenset({'"', "'", "''", ")", "]", "’", "”"})
 
 
-def tokenize(text: str) -> list[str]:
-    """Split ``text`` into CoNLL-2003-style tokens."""
-    return _TOKEN.findall(text)
+def tokenize(text: str, style: TokenizerStyle = "conll") -> list[str]:
+    """Split ``text`` into CoNLL-2003-style tokens (``social``: URLs, @handles, #hashtags and emoji whole)."""
+    return TOKENIZERS[style].findall(text)
 
 
-def split_sentences(text: str) -> list[list[str]]:
-    """Tokenize ``text`` and cut it into sentences.
+def split_sentences(text: str, *, split: SplitMode = "paragraph", style: TokenizerStyle = "conll") -> list[list[str]]:
+    """Tokenize ``text`` and cut it into sentences (see :func:`sentence_spans`)."""
+    return [[text[start:end] for start, end in sentence] for sentence in sentence_spans(text, split=split, style=style)]
 
-    Paragraphs (blank-line separated) never share a sentence. Inside one, a sentence ends at ``.``,
-    ``!``, ``?`` or ``...``, together with any quote or bracket that touches it (``bad ."``), when the
-    next token starts with an upper-case letter, a digit or an opening quote or bracket.
+
+def sentence_spans(text: str, *, split: SplitMode = "paragraph",
+                   style: TokenizerStyle = "conll") -> list[list[tuple[int, int]]]:
+    """Each sentence of ``text`` as the character offsets ``(start, end)`` of its tokens in ``text``.
+
+    ``split = "line"``: each line that has a token is one sentence (one tweet, one title a line).
+    ``split = "paragraph"``: paragraphs (blank-line separated) never share a sentence. Inside one, a sentence
+    ends at ``.``, ``!``, ``?`` or ``...``, together with any quote or bracket that touches it (``bad ."``),
+    when the next token starts with an upper-case letter, a digit or an opening quote or bracket.
     Abbreviations stay inside their sentence because the tokenizer keeps their full stop attached.
     """
-    sentences: list[list[str]] = []
-    for paragraph in re.split(r"\n\s*\n", text):
-        matches = list(_TOKEN.finditer(paragraph))
-        current: list[str] = []
+    pattern = TOKENIZERS[style]
+    if split == "line":
+        lines = (pattern.finditer(text, line.start(), line.end()) for line in _LINE.finditer(text))
+        return [spans for spans in ([m.span() for m in matches] for matches in lines) if spans]
+    sentences: list[list[tuple[int, int]]] = []
+    for paragraph in _PARAGRAPH.finditer(text):
+        matches = list(pattern.finditer(text, paragraph.start(), paragraph.end()))
+        current: list[tuple[int, int]] = []
         for i, match in enumerate(matches):
-            current.append(match.group())
+            current.append(match.span())
             if _ends_sentence(matches, i):
                 sentences.append(current)
                 current = []

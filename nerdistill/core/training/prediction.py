@@ -11,9 +11,10 @@ reader of the format takes. A threshold on them trades recall for precision: ``n
 from __future__ import annotations
 
 import statistics
-from collections.abc import Sequence
+import itertools
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TextIO
 
 from nerdistill.core.data.articles import article_sentences, read_articles
 from nerdistill.core.data.conll import looks_like_conll
@@ -23,9 +24,12 @@ from nerdistill.core.data.labels import OUTSIDE
 from nerdistill.core.plugins.registry import registry
 from nerdistill.core.data.sentence import Sentence
 from nerdistill.core.data.tags import Span, tags_to_spans
+from nerdistill.core.data.tokenizer import SplitMode, TokenizerStyle, sentence_spans
 from nerdistill.core.training.trainer import Trainer, WordScores, read_model_card
 
 InputFormat = Literal["conll", "jsonl", "text"]
+#: characters after which a paragraph with no blank line is cut (at a line end) when a text file is streamed
+LONGEST_UNIT = 100_000
 
 
 def sentences_to_tag(path: Path, input_format: InputFormat | None = None) -> list[Sentence]:
@@ -101,3 +105,64 @@ def scores_by_threshold(gold: list[Sentence], scored: list[WordScores], threshol
         rows.append({"threshold": threshold, "entities": sum(len(tags_to_spans(tags)) for tags in kept),
                      **{name: micro[name] for name in ("precision", "recall", "f1")}})
     return rows
+
+
+Tagger = Callable[[list[Sentence]], list[WordScores]]
+
+
+def text_entities(texts: Sequence[str], tag: Tagger, *, split: SplitMode = "paragraph",
+                  style: TokenizerStyle = "conll") -> list[list[dict[str, Any]]]:
+    """The entities of each raw text, with their character offsets into it: ``{"text", "label", "start", "end",
+    "score"}``, ``text == original[start:end]`` whatever the white space between and around the words. Each
+    text is split into sentences and words as :func:`~nerdistill.core.data.tokenizer.sentence_spans` splits it
+    (``split``, ``style``), and all of them go to ``tag`` (a loaded model's tagger) in one call."""
+    sentences, places = [], []
+    for number, text in enumerate(texts):
+        for offsets in sentence_spans(text, split=split, style=style):
+            sentences.append(Sentence(id=f"{number}:{offsets[0][0]}", tokens=tuple(text[a:b] for a, b in offsets)))
+            places.append((number, offsets))
+    found: list[list[dict[str, Any]]] = [[] for _ in texts]
+    for (number, offsets), (tags, word_scores) in zip(places, tag(sentences) if sentences else []):
+        for span, score in scored_spans(tags, word_scores):
+            start, end = offsets[span.start][0], offsets[span.end - 1][1]
+            found[number].append({"text": texts[number][start:end], "label": span.label, "start": start, "end": end,
+                                  "score": score})
+    return found
+
+
+def text_units(stream: TextIO, split: SplitMode, *, longest: int = LONGEST_UNIT) -> Iterator[tuple[int, str]]:
+    """The units of a text stream to tag, each with its character offset in the stream, read a line at a time:
+    each line (``line``), or each paragraph (``paragraph``: up to a blank line, or cut at a line end after
+    ``longest`` characters, so that a file with no blank line streams too). Offsets count characters of the
+    decoded text, line ends as they are in the file."""
+    offset, start, lines = 0, 0, []
+    for line in stream:
+        if split == "line":
+            yield offset, line
+        elif line.strip():
+            if not lines:
+                start = offset
+            lines.append(line)
+            if sum(map(len, lines)) >= longest:
+                yield start, "".join(lines)
+                lines = []
+        elif lines:
+            yield start, "".join(lines)
+            lines = []
+        offset += len(line)
+    if lines:
+        yield start, "".join(lines)
+
+
+def tag_text_stream(stream: TextIO, tag: Tagger, *, split: SplitMode = "paragraph", style: TokenizerStyle = "conll",
+                    batch: int = 256, min_score: float | None = None) -> Iterator[dict[str, Any]]:
+    """Each unit of ``stream`` (:func:`text_units`) as ``{"unit", "start", "end", "entities"}``, its entities'
+    offsets counted from the start of the stream; ``batch`` units tagged at a time, so that memory stays flat
+    whatever the size of the stream."""
+    units = enumerate(text_units(stream, split))
+    while chunk := list(itertools.islice(units, batch)):
+        found = text_entities([text for _, (_, text) in chunk], tag, split=split, style=style)
+        for (number, (start, text)), entities in zip(chunk, found):
+            shifted = [{**e, "start": e["start"] + start, "end": e["end"] + start} for e in entities
+                       if min_score is None or e["score"] >= min_score]
+            yield {"unit": number, "start": start, "end": start + len(text), "entities": shifted}

@@ -8,6 +8,7 @@ find the code that can load it.
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -120,6 +121,18 @@ class Trainer(Configured):
         """Each sentence's tags with the probability the model gave each word's tag (``nerdistill predict
         --scores``). Optional: a trainer whose models give no probabilities leaves it out, and says so."""
         raise NerdistillError(f"the {self.name!r} trainer gives no scores: its models tag without probabilities")
+
+    def load_tagger(self, model_dir: Path) -> Callable[[list[Sentence]], list[WordScores]]:
+        """The model in ``model_dir`` as a function tagging sentences with scores, loaded once for many calls (a
+        server, a spaCy pipeline). By default :meth:`predict_scored` on each call; a trainer whose loading is
+        slow keeps the model in memory here."""
+        return lambda sentences: self.predict_scored(model_dir, sentences)
+
+    def export(self, model_dir: Path, output: Path, *, format: str, quantize: str) -> Path:
+        """Write the model in ``model_dir`` to ``output`` in ``format`` (``nerdistill export``), a folder that
+        :meth:`predict` takes as it takes ``model_dir``. Optional: by default, this trainer's models cannot be
+        exported."""
+        raise NerdistillError(f"the {self.name!r} trainer cannot export its models")
 
     def subword_expander(self, model_dir: Path):
         """For the paper's subword-level scoring: ``(sentences, tag sequences) -> per-piece tags``, or None."""

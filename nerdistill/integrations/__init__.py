@@ -1,0 +1,1 @@
+"""The student in the software people already deploy NER with: a spaCy pipeline component, an HTTP server."""

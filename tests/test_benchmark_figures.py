@@ -1,0 +1,31 @@
+"""The speed figures the docs give are those of the benchmark's results file."""
+
+import json
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+ENGINES = {"transformers pipeline": "pipeline", "nerdistill, PyTorch": "pytorch", "nerdistill, ONNX fp32": "onnx-fp32",
+           "nerdistill, ONNX dynamic int8": "onnx-int8"}
+
+
+def test_the_guides_inference_table_is_the_results_file():
+    results = json.loads((ROOT / "benchmarks" / "results-inference.json").read_text())
+    guide = (ROOT / "docs" / "guide.md").read_text()
+    rows = {}
+    for line in guide.splitlines():
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        name = next((key for key in ENGINES if cells[0].startswith(key)), None)
+        if name and len(cells) == 5:
+            rows[ENGINES[name]] = cells[1:]
+    assert set(rows) == set(ENGINES.values())
+    for engine, (words, ratio, f1, identical) in rows.items():
+        row = results["engines"][engine]
+        assert int(words) == row["words_per_second"], engine
+        assert float(ratio) == results["ratio_to_pipeline"][engine], engine
+        assert f1 == f"{row['f1']:.4f}", engine
+        assert identical == f"{100 * row['identical_to_pytorch']:.1f}%", engine
+    assert f"int8 loses {results['f1_drop_int8']} F1" in guide
+    start_up = re.search(r"takes ([\d.]+) s \(([\d.]+) s with PyTorch\)", guide)
+    assert [float(x) for x in start_up.groups()] == [results["engines"]["onnx-int8"]["start_up_seconds"],
+                                                     results["engines"]["pytorch"]["start_up_seconds"]]
