@@ -24,7 +24,7 @@ ODD = Sentence(id="odd", tokens=("EU", "rejects", "Ünïcode", "1996-08-22", "ca
 
 
 def trainer(encoder, **options):
-    settings = {"encoder": str(encoder), "epochs": 8, "batch_size": 2, "learning_rate": 1e-3, "progress": False,
+    settings = {"encoder": str(encoder), "epochs": 20, "batch_size": 2, "learning_rate": 2e-3, "progress": False,
                 **options}
     return registry("trainers").get("token-classification")("token-classification", settings)
 
@@ -116,7 +116,7 @@ def test_a_spacy_pipeline_sets_doc_ents_on_its_own_tokens(trained):
     model_trainer, model, sentences = trained
     nlp = spacy.blank("en")
     nlp.add_pipe("nerdistill", config={"model": str(model)})  # found through the entry point, no import
-    texts = [" ".join(s.tokens) for s in sentences[:3]] + ["Peter  Blackburn\nflew to Paris 🙂 ."]
+    texts = [" ".join(s.tokens) for s in sentences] + ["Peter  Blackburn\nflew to Paris 🙂 ."]
     docs = list(nlp.pipe(texts, batch_size=2))
     expected = model_trainer.predict(model, [Sentence(id=str(i), tokens=tuple(t.text for t in doc if not t.is_space))
                                              for i, doc in enumerate(docs)])

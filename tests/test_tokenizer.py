@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from nerdistill.core.data.tokenizer import split_sentences, tokenize
+from nerdistill.core.data.tokenizer import sentence_spans, split_sentences, tokenize
 
 
 @pytest.mark.parametrize("text, tokens", [
@@ -43,3 +43,19 @@ def test_sentence_splitting():
         "A new paragraph ( really . )",
         "Yes",
     ]
+
+
+def test_social_media_tokens_keep_urls_handles_hashtags_and_emoji_sequences_whole():
+    text = "RT @nasa: see https://t.co/x1?a=b. #Mozilla 👍🏽 👨‍👩‍👧 🇫🇷 ❤️ South Park-"
+    assert tokenize(text, "social") == ["RT", "@nasa", ":", "see", "https://t.co/x1?a=b", ".", "#Mozilla", "👍🏽",
+                                        "👨\u200d👩\u200d👧", "🇫🇷", "❤️", "South", "Park", "-"]
+    assert "".join(tokenize(text, "social")) == "".join(text.split())  # nothing lost
+
+
+def test_a_sentence_a_line_and_offsets_into_the_text():
+    text = "one tweet. Here\r\nsecond  line\n\n third"
+    assert split_sentences(text, split="line") == [["one", "tweet", ".", "Here"], ["second", "line"], ["third"]]
+    assert split_sentences(text) == [["one", "tweet", "."], ["Here", "second", "line"], ["third"]]
+    for split in ("line", "paragraph"):
+        for sentence in sentence_spans(text, split=split):
+            assert all(text[a:b] and not text[a:b].isspace() for a, b in sentence)

@@ -180,8 +180,14 @@ def test_train_predict_and_evaluate_through_the_cli(tiny_bert, fixtures, tmp_pat
     assert "word level" in result.output and "subword level" in result.output
     model = tmp_path / "run" / "model"
     assert run_cli("predict", model, fixtures / "mini.conll", "-o", tmp_path / "tagged.conll").exit_code == 0
-    tagged = read_sentences(tmp_path / "tagged.conll")
+    tagged = read_sentences(tmp_path / "tagged.conll")  # the prediction is the last column
     assert [len(s.tags) for s in tagged] == [len(s.tokens) for s in read_sentences(fixtures / "mini.conll")]
+    gold_lines = (fixtures / "mini.conll").read_text().splitlines()
+    both = (tmp_path / "tagged.conll").read_text().splitlines()  # the input's columns kept: conlleval's input
+    assert len(both) == len(gold_lines) and all(line.startswith(gold) for line, gold in zip(both, gold_lines))
+    assert both[0] == "-DOCSTART- -X- -X- O O" and len(both[2].split()) == 5
+    assert [s.tags for s in read_sentences(tmp_path / "tagged.conll", tag_column=-2)] == [
+        s.tags for s in read_sentences(fixtures / "mini.conll")]
     text = tmp_path / "notes.txt"
     text.write_text("Peter Blackburn flew to Paris on Monday. He met officials of the European Commission.\n")
     assert run_cli("predict", model, text, "-o", tmp_path / "notes.jsonl").exit_code == 0  # raw text, split

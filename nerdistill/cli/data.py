@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from nerdistill.cli.options import read_with_options, reading_options
+from nerdistill.cli.options import raw_text_options, read_with_options, reading_options
+from nerdistill.core.data.tokenizer import SplitMode, TokenizerStyle
 from nerdistill.core.annotation.agreement import agreed
 from nerdistill.core.data.articles import article_sentences, read_articles
 from nerdistill.core.data.formats import FORMATS, read_sentences, write_sentences
@@ -70,16 +71,18 @@ def sample(file: Path, size: int, seed: int, exclude: tuple[Path, ...], output: 
 @click.option("--dedupe", is_flag=True, help="Drop repeated articles and repeated sentences.")
 @click.option("--titles", is_flag=True, help="Also split article titles into sentences.")
 @click.option("--source", default=None, help="Source name recorded on each sentence (default: file name).")
+@raw_text_options
 def sentences(articles: Path, output: Path, min_tokens: int, max_tokens: int | None, dedupe: bool,
-              titles: bool, source: str | None) -> None:
+              titles: bool, source: str | None, split: SplitMode, style: TokenizerStyle) -> None:
     """Split raw ARTICLES (a .jsonl of {id, text, ...}, a .txt file or a folder) into tokenized sentences."""
     if max_tokens is not None and max_tokens < min_tokens:
         raise click.BadParameter(f"{max_tokens} is below --min-tokens {min_tokens}", param_hint="--max-tokens")
     found = read_articles(articles)
-    split = article_sentences(found, source=source or articles.stem, min_tokens=min_tokens,
-                              max_tokens=max_tokens, dedupe=dedupe, include_titles=titles)
-    write_sentences(split, output)
-    click.echo(f"wrote {len(split)} sentences from {len(found)} articles to {output}", err=True)
+    found_sentences = article_sentences(found, source=source or articles.stem, min_tokens=min_tokens,
+                                        max_tokens=max_tokens, dedupe=dedupe, include_titles=titles, split=split,
+                                        style=style)
+    write_sentences(found_sentences, output)
+    click.echo(f"wrote {len(found_sentences)} sentences from {len(found)} articles to {output}", err=True)
 
 
 @data.command()

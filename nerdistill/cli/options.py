@@ -1,21 +1,36 @@
-"""Options shared by several commands: reading sentence files, a strategy's few-shot options, a list of score
-thresholds."""
+"""Options shared by several commands: reading sentence files and raw text, a strategy's few-shot options, a list
+of score thresholds."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import click
 
 from nerdistill.core.config.loading import validate_options
 from nerdistill.core.data.formats import FORMATS, read_sentences
 from nerdistill.core.data.labels import CONLL2003, LabelSet, read_label_set
+from nerdistill.core.data.tokenizer import SplitMode, TokenizerStyle
 from nerdistill.core.plugins.registry import registry
 from nerdistill.core.data.sentence import Sentence
 from nerdistill.core.tables import format_table
 from nerdistill.prompts.examples import SELECTIONS
+
+
+def raw_text_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Add ``--split`` and ``--tokenizer`` (into ``style``): how raw text becomes sentences and words."""
+    for option in reversed([
+        click.option("--split", type=click.Choice(get_args(SplitMode)), default="paragraph", show_default=True,
+                     help="Raw text: blank-line separated paragraphs cut into sentences, or each line one sentence "
+                          "(one tweet, one title a line)."),
+        click.option("--tokenizer", "style", type=click.Choice(get_args(TokenizerStyle)), default="conll",
+                     show_default=True, help="Raw text: words as CoNLL-2003 splits them, or social media's (URLs, "
+                                             "@handles, #hashtags and emoji sequences whole)."),
+    ]):
+        command = option(command)
+    return command
 
 
 def reading_options(command: Callable[..., Any]) -> Callable[..., Any]:

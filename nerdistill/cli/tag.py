@@ -6,10 +6,11 @@ import io
 import json
 import sys
 from pathlib import Path
-from typing import TextIO, get_args
+from typing import TextIO
 
 import click
 
+from nerdistill.cli.options import raw_text_options
 from nerdistill.core.data.tokenizer import SplitMode, TokenizerStyle
 from nerdistill.core.errors import NerdistillError
 
@@ -19,12 +20,7 @@ from nerdistill.core.errors import NerdistillError
 @click.argument("text", type=click.Path(exists=True, dir_okay=False, allow_dash=True, path_type=Path))
 @click.option("-o", "--output", type=click.File("w", encoding="utf-8", atomic=True), required=True,
               help="Entities, a JSON line per unit of TEXT ('-': standard output).")
-@click.option("--split", type=click.Choice(get_args(SplitMode)), default="paragraph", show_default=True,
-              help="paragraph: blank-line separated paragraphs, cut into sentences; line: each line is one "
-                   "sentence (one tweet, one title a line).")
-@click.option("--tokenizer", "style", type=click.Choice(get_args(TokenizerStyle)), default="conll",
-              show_default=True, help="conll: words as CoNLL-2003 splits them; social: URLs, @handles, #hashtags "
-                                      "and emoji sequences kept whole.")
+@raw_text_options
 @click.option("--min-score", type=click.FloatRange(0, 1), help="Leave out the entities scoring under this.")
 @click.option("--batch", type=click.IntRange(min=1), default=256, show_default=True,
               help="Units tagged at a time: memory stays flat whatever the size of TEXT.")

@@ -9,11 +9,14 @@ from typing import get_args
 
 import click
 
-from nerdistill.cli.options import threshold_list, threshold_table
+from nerdistill.cli.options import raw_text_options, threshold_list, threshold_table
 from nerdistill.core.config.loading import TrainConfig, errors_in, load_config
+from nerdistill.core.data.conll import conll_with_column
+from nerdistill.core.data.files import atomic_write
 from nerdistill.core.data.formats import format_of, read_sentences, write_sentences
-from nerdistill.core.training.prediction import (InputFormat, model_trainer, predict_sentences, scores_by_threshold,
-                                                 sentences_to_tag)
+from nerdistill.core.data.tokenizer import SplitMode, TokenizerStyle
+from nerdistill.core.training.prediction import (InputFormat, input_format_of, model_trainer, predict_sentences,
+                                                 scores_by_threshold, sentences_to_tag)
 from nerdistill.core.training.one_model import epochs_for, evaluate_model, scores_text, train_and_evaluate
 from nerdistill.core.training.trainer import build_trainer, read_model_card
 from nerdistill.schedules.spec import make_schedule
@@ -71,18 +74,26 @@ def train(config_file: Path) -> None:
                    "`nerdistill evaluate model --by-score` measures the trade.")
 @click.option("--input-format", type=click.Choice(get_args(InputFormat)),
               help="How to read INPUT. Default: by its name and, for a .txt file, its first line.")
+@raw_text_options
 def predict(model_dir: Path, input_file: Path, output: Path, scores: bool, min_score: float | None,
-            input_format: InputFormat | None) -> None:
+            input_format: InputFormat | None, split: SplitMode, style: TokenizerStyle) -> None:
     """Tag the sentences of INPUT with a trained MODEL folder (offline; every word gets a tag). INPUT is a
     CoNLL or JSONL sentence file, or raw text (a .txt file or a folder of them), split into sentences and
     words as `nerdistill data sentences` splits it; a .txt file whose first line reads as CoNLL (CoNLL-2003's
-    own test.txt) is read as CoNLL."""
+    own test.txt) is read as CoNLL. CoNLL in, CoNLL out: the input's lines with the prediction as one more
+    column (conlleval takes the file as it is). For entities with character offsets into raw text, see
+    `nerdistill tag`."""
     if scores and format_of(output) != "jsonl":
         raise click.BadParameter("scores go in each sentence's meta, which only JSONL carries: write a .jsonl file",
                                  param_hint="--scores")
-    sentences = sentences_to_tag(input_file, input_format)
+    input_format = input_format_of(input_file, input_format)
+    sentences = sentences_to_tag(input_file, input_format, split=split, style=style)
     results = predict_sentences(model_dir, sentences, scores=scores, min_score=min_score)
-    write_sentences(results, output)
+    if input_format == "conll" and format_of(output) == "conll":
+        with atomic_write(output) as stream:  # the input's columns kept, the prediction added: conlleval reads it
+            stream.write(conll_with_column(input_file, [s.tags for s in results]))
+    else:
+        write_sentences(results, output)
     click.echo(f"tagged {len(results)} sentences into {output}", err=True)
 
 

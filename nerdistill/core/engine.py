@@ -268,7 +268,8 @@ class Engine:
                     and (source.max_tokens is None or len(s.tokens) <= source.max_tokens)]
         else:
             pool = article_sentences(read_articles(source.articles), source=source.name, dedupe=True,
-                                     min_tokens=source.min_tokens, max_tokens=source.max_tokens)
+                                     min_tokens=source.min_tokens, max_tokens=source.max_tokens, split=source.split,
+                                     style=source.tokenizer)
         return sample_sentences(pool, source.size, seed=seed, exclude=self.original()) if source.size else pool
 
     @functools.cached_property

@@ -21,6 +21,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from nerdistill.core.data.tokenizer import SplitMode, TokenizerStyle
 from nerdistill.core.config.loading import Section, TrainingConfig
 from nerdistill.core.data.labels import CONLL2003, LabelMapping, LabelSet
 
@@ -67,6 +68,10 @@ class DistillSource(Section):
     sentences: Path | None = Field(None, description="a sentence file (CoNLL or JSONL) to annotate")
     articles: Path | None = Field(None, description="raw articles (.jsonl, .txt or a folder) to split and annotate")
     size: int | None = Field(None, ge=1, description="sample this many of the sentences or article sentences")
+    split: SplitMode = Field("paragraph", description="articles: 'paragraph' (blank-line separated, cut into "
+                             "sentences) or 'line' (each line one sentence: a tweet a line)")
+    tokenizer: TokenizerStyle = Field("conll", description="articles: 'conll' (CoNLL-2003's words) or 'social' (URLs, "
+                                      "@handles, #hashtags and emoji sequences whole)")
     min_tokens: int = Field(1, ge=1, description="leave out sentences shorter than this")
     max_tokens: int | None = Field(None, ge=1, description="leave out sentences longer than this")
     seed: int | None = Field(None, description="sampling seed (default: data.seed plus the source's position)")

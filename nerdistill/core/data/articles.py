@@ -16,7 +16,7 @@ from pathlib import Path
 from nerdistill.core.errors import NerdistillError
 from nerdistill.core.data.files import read_text
 from nerdistill.core.data.sentence import Sentence
-from nerdistill.core.data.tokenizer import split_sentences
+from nerdistill.core.data.tokenizer import SplitMode, TokenizerStyle, split_sentences
 
 
 @dataclass(frozen=True)
@@ -48,6 +48,8 @@ def article_sentences(
     max_tokens: int | None = None,
     dedupe: bool = False,
     include_titles: bool = False,
+    split: SplitMode = "paragraph",
+    style: TokenizerStyle = "conll",
 ) -> list[Sentence]:
     """Split articles into sentences, keeping those with ``min_tokens`` to ``max_tokens`` tokens.
 
@@ -63,7 +65,7 @@ def article_sentences(
                 continue
             seen_articles.add((article.title, article.text))
         text = f"{article.title}\n\n{article.text}" if include_titles and article.title else article.text
-        for number, tokens in enumerate(split_sentences(text)):
+        for number, tokens in enumerate(split_sentences(text, split=split, style=style)):
             if len(tokens) < min_tokens or (max_tokens is not None and len(tokens) > max_tokens):
                 continue
             if dedupe:

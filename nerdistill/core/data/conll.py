@@ -78,6 +78,24 @@ def format_conll(sentences: list[Sentence]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def conll_with_column(path: Path, tags: list[tuple[str, ...]]) -> str:
+    """The CoNLL file at ``path`` as it is, every token line with one more column: its tag in ``tags`` (one
+    tuple a sentence, in the file's order, as :func:`read_conll` reads them), separated as the line's columns
+    are; a ``-DOCSTART-`` line gets ``O``. Gold and prediction side by side, as conlleval reads them."""
+    added = iter(tag for sentence in tags for tag in sentence)
+    lines = []
+    for line in read_text(path).splitlines():
+        if line.strip():
+            column = "O" if line.split()[0] == DOCSTART else next(added, None)
+            if column is None:
+                raise NerdistillError("more tokens than tagged words", path=path)
+            line = f"{line.rstrip()}{chr(9) if chr(9) in line else ' '}{column}"
+        lines.append(line)
+    if next(added, None) is not None:
+        raise NerdistillError("fewer tokens than tagged words", path=path)
+    return "\n".join(lines) + "\n"
+
+
 def split_columns(line: str, expected: int | None) -> tuple[list[str], str]:
     """A line's columns, and what they were split on: tabs where the line has any and they give the file's
     column count (a tab-separated file may have empty columns), else any white space. So a line mixing tabs

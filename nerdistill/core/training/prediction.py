@@ -19,7 +19,7 @@ from typing import Any, Literal, TextIO
 from nerdistill.core.data.articles import article_sentences, read_articles
 from nerdistill.core.data.conll import looks_like_conll
 from nerdistill.core.scoring.evaluation import score_tags
-from nerdistill.core.data.formats import read_sentences
+from nerdistill.core.data.formats import format_of, read_sentences
 from nerdistill.core.data.labels import OUTSIDE
 from nerdistill.core.plugins.registry import registry
 from nerdistill.core.data.sentence import Sentence
@@ -32,16 +32,24 @@ InputFormat = Literal["conll", "jsonl", "text"]
 LONGEST_UNIT = 100_000
 
 
-def sentences_to_tag(path: Path, input_format: InputFormat | None = None) -> list[Sentence]:
-    """The sentences of a CoNLL or JSONL file, or of raw text split as ``nerdistill data sentences`` splits it.
-    Unless named, the format is the file's: a folder is raw text, and so is a ``.txt`` file unless it reads
-    as CoNLL (CoNLL-2003's own ``train.txt``, ``test.txt``: see
-    :func:`~nerdistill.core.data.conll.looks_like_conll`)."""
-    if input_format is None:
-        raw = path.is_dir() or (path.suffix.lower() == ".txt" and not looks_like_conll(path))
-        input_format = "text" if raw else None
+def input_format_of(path: Path, input_format: InputFormat | None = None) -> InputFormat:
+    """How a file to tag is read: as named, else by the file: a folder is raw text, and so is a ``.txt`` file
+    unless it reads as CoNLL (CoNLL-2003's own ``train.txt``, ``test.txt``: see
+    :func:`~nerdistill.core.data.conll.looks_like_conll`), else by its extension."""
+    if input_format is not None:
+        return input_format
+    if path.is_dir() or (path.suffix.lower() == ".txt" and not looks_like_conll(path)):
+        return "text"
+    return format_of(path)
+
+
+def sentences_to_tag(path: Path, input_format: InputFormat | None = None, *, split: SplitMode = "paragraph",
+                     style: TokenizerStyle = "conll") -> list[Sentence]:
+    """The sentences of a CoNLL or JSONL file, or of raw text split as ``nerdistill data sentences`` splits it
+    (``split``: by paragraph or a sentence a line; ``style``: CoNLL's words or social media's)."""
+    input_format = input_format_of(path, input_format)
     if input_format == "text":
-        return article_sentences(read_articles(path), source=path.stem)
+        return article_sentences(read_articles(path), source=path.stem, split=split, style=style)
     return read_sentences(path, input_format)
 
 
