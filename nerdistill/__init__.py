@@ -7,8 +7,9 @@ Importing nerdistill loads no model library; torch, transformers and litellm loa
 
 __version__ = "0.1.0"
 
-from nerdistill.api import RunResults, load_run_config, read_results, run, tag  # noqa: E402
+from nerdistill.api import RunResults, entities, load_run_config, read_results, run, tag  # noqa: E402
 from nerdistill.core.errors import NerdistillError  # noqa: E402
 from nerdistill.core.plugins.hookspecs import hookimpl  # noqa: E402  (plugins import it from here)
 
-__all__ = ["NerdistillError", "RunResults", "__version__", "hookimpl", "load_run_config", "read_results", "run", "tag"]
+__all__ = ["NerdistillError", "RunResults", "__version__", "entities", "hookimpl", "load_run_config", "read_results",
+           "run", "tag"]

@@ -78,12 +78,13 @@ def read_results(run_dir: str | Path) -> dict[str, Any]:
 
 
 def tag(model_dir: str | Path, texts: Sequence[str | Sentence], *, scores: bool = False,
-        min_score: float | None = None) -> list[Sentence]:
-    """Tag texts with a trained model folder, as ``nerdistill predict`` does: each string is split into
-    sentences and words as ``nerdistill data sentences`` splits raw text (its sentences' ``document`` says
+        min_score: float | None = None, split: str = "paragraph", tokenizer: str = "conll") -> list[Sentence]:
+    """Tag texts with a trained model folder (PyTorch or exported ONNX), as ``nerdistill predict`` does: each
+    string is split into sentences and words as ``nerdistill data sentences`` splits raw text (``split``:
+    ``"paragraph"`` or ``"line"``; ``tokenizer``: ``"conll"`` or ``"social"``; its sentences' ``document`` says
     which string they came from), a :class:`~nerdistill.core.data.sentence.Sentence` is tagged as it is. With
     ``scores``, each sentence's ``meta["span_scores"]`` scores its ``spans``; ``min_score`` leaves out the
-    entities scoring under it."""
+    entities scoring under it. For entities with character offsets into the strings, see :func:`entities`."""
     from nerdistill.core.data.articles import Article, article_sentences
     from nerdistill.core.training.prediction import predict_sentences
     from nerdistill.core.data.sentence import Sentence
@@ -93,5 +94,16 @@ def tag(model_dir: str | Path, texts: Sequence[str | Sentence], *, scores: bool 
         if isinstance(text, Sentence):
             sentences.append(text)
         else:
-            sentences += article_sentences([Article(id=f"text-{index}", text=text)], source="tag")
+            sentences += article_sentences([Article(id=f"text-{index}", text=text)], source="tag", split=split,
+                                           style=tokenizer)
     return predict_sentences(Path(model_dir), sentences, scores=scores, min_score=min_score)
+
+
+def entities(model_dir: str | Path, texts: Sequence[str], *, split: str = "paragraph",
+             tokenizer: str = "conll") -> list[list[dict[str, Any]]]:
+    """Each text's entities, ``{"text", "label", "start", "end", "score"}``, with character offsets into it
+    (``text[start:end]`` is the entity exactly), as ``nerdistill tag`` and ``nerdistill serve`` give them."""
+    from nerdistill.core.training.prediction import model_trainer, text_entities
+
+    model_dir = Path(model_dir)
+    return text_entities(list(texts), model_trainer(model_dir).load_tagger(model_dir), split=split, style=tokenizer)

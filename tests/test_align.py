@@ -40,6 +40,19 @@ def test_part_of_a_token_is_not_a_match():
     assert result.spans == [] and result.not_in_sentence == ["Jacq"]
 
 
+def test_glued_alignment_takes_tokens_whose_rest_is_punctuation_and_counts_them_apart():
+    tokens = "Watching South Park- at St. Mary's. with #Mozilla and German-born fans".split()
+    mentions = [Mention("LOC", "South Park"), Mention("ORG", "St. Mary's"), Mention("ORG", "Mozilla"),
+                Mention("MISC", "German"), Mention("PER", "Watching")]
+    whole = align(tokens, mentions)
+    assert whole.not_in_sentence == ["South Park", "St. Mary's", "Mozilla", "German"]  # the whole-token rule
+    glued = align(tokens, mentions, glued=True)
+    assert spans(glued) == [(0, 1, "PER"), (1, 3, "LOC"), (4, 6, "ORG"), (7, 8, "ORG")]
+    assert glued.glued == ["South Park", "St. Mary's", "Mozilla"] and glued.not_in_sentence == ["German"]
+    assert glued.counts() == {"aligned": 4, "not_in_sentence": 1, "overlapping": 0, "glued": 3}
+    assert TokenIndex(tokens).find("Park", glued=True) == [(2, 3)]
+
+
 def test_string_not_in_the_sentence():
     result = align("Bob ran".split(), [Mention("PER", "Alice"), Mention("PER", "Bob")])
     assert result.not_in_sentence == ["Alice"] and spans(result) == [(0, 1, "PER")]

@@ -94,6 +94,17 @@ def test_dry_run_calls_nothing(run_cli, tmp_path, fixtures):
     assert figures["hours_estimate"] == "no answers measured yet"
 
 
+def test_raw_text_a_tweet_a_line_with_the_users_types(run_cli, tmp_path):
+    tweets = tmp_path / "tweets.txt"
+    tweets.write_text("Watching South Park- on #Netflix 🙂. Again!\n\nhttps://t.co/x by @nasa\n")
+    labels = tmp_path / "labels.toml"
+    labels.write_text('person = "people"\ncorporation = "companies"\n')
+    args = ["annotate", tweets, "-o", tmp_path / "x.jsonl", "--store", tmp_path / "s.sqlite", "--labels", labels,
+            "-k", "0", "--dry-run", "--json"]
+    assert json.loads(run_cli(*args).output)["sentences"] == 3  # by paragraph, then sentence
+    assert json.loads(run_cli(*args, "--split", "line", "--tokenizer", "social").output)["sentences"] == 2
+
+
 def test_dry_run_prices_time_and_tokens_from_answers_already_in_the_store(run_cli, tmp_path, fixtures):
     store_path = tmp_path / "s.sqlite"
     store = AnnotationStore(store_path)

@@ -85,3 +85,18 @@ def test_agree_keeps_the_entities_both_annotations_give(run_cli, tmp_path):
     other = annotation("other.jsonl", ("a", tokens[:-1], ["O"] * 6))
     result = run_cli("data", "agree", first, other, "-o", out)
     assert result.exit_code == 1 and "'a' has other tokens in the second file" in result.output
+
+
+def test_stats_and_evaluate_annotations_take_a_label_set(run_cli, fixtures, tmp_path):
+    labels = tmp_path / "labels.toml"
+    labels.write_text('MISC = "the rest"\nPER = "people"\nORG = "organisations"\nLOC = "places"\nEVENT = "events"\n')
+    mini = fixtures / "mini.conll"
+    stats = json.loads(run_cli("data", "stats", mini, "--labels", labels, "--json").output)
+    assert list(stats["entities_per_type"].items()) == [("MISC", 2), ("PER", 1), ("ORG", 2), ("LOC", 1), ("EVENT", 0)]
+    scored = json.loads(run_cli("evaluate", "annotations", mini, mini, "--labels", labels, "--json").output)
+    assert list(scored["types"]) == ["MISC", "PER", "ORG", "LOC"]
+    other = tmp_path / "other.toml"
+    other.write_text('person = "people"\n')
+    for command in (["data", "stats", mini], ["evaluate", "annotations", mini, mini]):
+        refused = run_cli(*command, "--labels", other)
+        assert refused.exit_code == 1 and "type 'ORG' is not in the label set (person)" in refused.output

@@ -92,6 +92,9 @@ def test_an_exported_folder_through_the_cli_and_the_api_without_torch(trained, t
     child = subprocess.run([sys.executable, "-c", code, str(tmp_path / "int8")], capture_output=True, text=True)
     assert child.returncode == 0, child.stderr[-2000:]
     assert [s.tags for s in nerdistill.tag(tmp_path / "int8", sentences[:1])][0]
+    text = "RT @nasa: Peter Blackburn 🙂 flew to Paris"
+    found = nerdistill.entities(tmp_path / "int8", [text], split="line", tokenizer="social")[0]
+    assert all(text[e["start"]:e["end"]] == e["text"] for e in found)
 
 
 def test_only_onnx_and_only_from_a_pytorch_folder(trained, tmp_path):

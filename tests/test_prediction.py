@@ -7,7 +7,8 @@ import pytest
 from nerdistill.core.data.conll import looks_like_conll
 from nerdistill.core.errors import NerdistillError
 from nerdistill.core.data.formats import read_sentences
-from nerdistill.core.training.prediction import scores_by_threshold, sentences_to_tag, tagged, without_low_scores
+from nerdistill.core.data.inputs import read_input_sentences
+from nerdistill.core.training.prediction import scores_by_threshold, tagged, without_low_scores
 from nerdistill.core.data.sentence import Sentence
 from nerdistill.core.training.trainer import Trainer
 
@@ -56,11 +57,11 @@ def test_a_conll_file_named_txt_is_read_as_conll_and_prose_as_text(fixtures, tmp
     conll = tmp_path / "test.txt"  # CoNLL-2003's own name for its test split
     conll.write_text((fixtures / "mini.conll").read_text())
     expected = read_sentences(fixtures / "mini.conll")
-    assert [(s.tokens, s.tags) for s in sentences_to_tag(conll)] == [(s.tokens, s.tags) for s in expected]
+    assert [(s.tokens, s.tags) for s in read_input_sentences(conll)] == [(s.tokens, s.tags) for s in expected]
     prose = tmp_path / "notes.txt"
     prose.write_text("Peter Blackburn flew to Paris on Monday. He met officials of the European Commission.\n")
-    assert [len(s.tokens) for s in sentences_to_tag(prose)] == [8, 8]
-    assert [s.tags for s in sentences_to_tag(prose)] == [None, None]
+    assert [len(s.tokens) for s in read_input_sentences(prose)] == [8, 8]
+    assert [s.tags for s in read_input_sentences(prose)] == [None, None]
 
 
 @pytest.mark.parametrize("first_line, conll", [
@@ -76,4 +77,4 @@ def test_what_reads_as_conll(tmp_path, first_line, conll):
 def test_a_named_input_format_wins_over_the_guess(fixtures, tmp_path):
     words = tmp_path / "words.txt"  # one word a line: unlabelled CoNLL, which no first line can tell
     words.write_text("Peter\nBlackburn\n\nParis\n")
-    assert [s.tokens for s in sentences_to_tag(words, "conll")] == [("Peter", "Blackburn"), ("Paris",)]
+    assert [s.tokens for s in read_input_sentences(words, "conll")] == [("Peter", "Blackburn"), ("Paris",)]

@@ -162,3 +162,12 @@ def test_fixed_examples_cover_every_type_of_the_pool_in_the_pool_order():
     assert [s.id for s in FewShotSelector(pool, k=2).select(SENTENCE)] == ["3", "4"]  # PER LOC + ORG MISC
     # never the sentence itself: without it, LOC comes from Rome and Paris, then the earliest fill up
     assert [s.id for s in FewShotSelector(pool, k=4).select(pool[3])] == ["0", "1", "2", "4"]
+
+
+def test_glued_strings_pass_validation_only_where_the_strategy_allows_them():
+    model = entities_model(CONLL2003)
+    answer = {"PER": [], "LOC": [], "ORG": ["Mozilla"], "MISC": []}
+    strict = model.model_validate(answer, context={"tokens": ["#Mozilla", "rocks"], "on_invalid": "repair"})
+    assert strict.dropped["not_in_sentence"] == ["Mozilla"]
+    glued = strategy(glued_tokens=True).validation_context(Sentence(id="t", tokens=("#Mozilla", "rocks")))
+    assert model.model_validate(answer, context=glued).dropped["not_in_sentence"] == []

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import get_args
 
 import click
 
-from nerdistill.cli.options import few_shot_options, labels_option, strategy_from_options
+from nerdistill.cli.options import few_shot_options, labels_option, raw_text_options, strategy_from_options
 from nerdistill.core.annotation.confidence import require_logprobs
 from nerdistill.core.config.loading import parse_assignments
 from nerdistill.core.annotation.distilled import distilled_sentences, write_distilled
 from nerdistill.core.annotation.estimate import estimate
-from nerdistill.core.data.formats import read_sentences
+from nerdistill.core.data.inputs import InputFormat, read_input_sentences
 from nerdistill.core.data.labels import LabelSet
+from nerdistill.core.data.tokenizer import SplitMode, TokenizerStyle
 from nerdistill.core.paths import default_store_path
 from nerdistill.core.plugins.registry import registry
 from nerdistill.core.annotation.runner import AnnotationJob, checked_rescue
@@ -22,7 +24,7 @@ from nerdistill.core.tables import format_table
 
 
 @click.command()
-@click.argument("input_file", metavar="INPUT", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("input_file", metavar="INPUT", type=click.Path(exists=True, path_type=Path))
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="Distilled sentences (.jsonl, or .conll for tags only).")
 @click.option("--provider", default="litellm", show_default=True, help="litellm, local, file, or a plugin's.")
@@ -33,7 +35,7 @@ from nerdistill.core.tables import format_table
               help="Ask once more, with this provider option changed, for the sentences whose answer was invalid, "
                    "e.g. -R repeat_penalty=1.1. Repeatable.")
 @click.option("--strategy", default="standard", show_default=True, help="standard, cot, or a plugin's.")
-@labels_option
+@labels_option()
 @few_shot_options
 @click.option("--on-invalid", type=click.Choice(["repair", "reask"]), default=None,
               help="Drop unknown types and strings not in the sentence, or send the answer back [default: the "
@@ -44,6 +46,9 @@ from nerdistill.core.tables import format_table
               help="Annotation store (SQLite); default $NERDISTILL_HOME/annotations.sqlite.")
 @click.option("--concurrency", type=click.IntRange(min=1), default=4, show_default=True)
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="Only the first N sentences.")
+@click.option("--input-format", type=click.Choice(get_args(InputFormat)),
+              help="How to read INPUT. Default: by its name and, for a .txt file, its first line.")
+@raw_text_options
 @click.option("--require-entities", is_flag=True, help="Drop sentences with no entity (as the paper does for BBC).")
 @click.option("--min-confidence", type=click.FloatRange(0, 1), default=None,
               help="Drop sentences with an entity the LLM gave a lower probability (needs -O logprobs=true).")
@@ -55,13 +60,16 @@ from nerdistill.core.tables import format_table
 def annotate(input_file: Path, output: Path, provider: str, model: str | None, provider_options: tuple[str, ...],
              rescue_options: tuple[str, ...], strategy: str, label_set: LabelSet, examples: str | None, k: int | None,
              selection: str | None, on_invalid: str | None, max_retries: int | None, store: Path | None,
-             concurrency: int, limit: int | None, require_entities: bool, min_confidence: float | None,
-             retry_failed: bool, offline: bool, dry_run: bool, as_json: bool) -> None:
-    """Annotate the sentences of INPUT with an LLM; every answer is cached, so re-runs cost nothing.
+             concurrency: int, limit: int | None, input_format: InputFormat | None, split: SplitMode,
+             style: TokenizerStyle, require_entities: bool, min_confidence: float | None, retry_failed: bool,
+             offline: bool, dry_run: bool, as_json: bool) -> None:
+    """Annotate the sentences of INPUT with an LLM; every answer is cached, so re-runs cost nothing. INPUT is a
+    CoNLL or JSONL sentence file, or raw text (a .txt file or a folder of them; --split line for one tweet a
+    line).
 
     Exits with code 1 when no sentence could be annotated (every answer invalid or failed), after writing
     each failure with its reason to OUTPUT's .failures.jsonl; a run where some succeed exits 0."""
-    sentences = read_sentences(input_file)[:limit]
+    sentences = read_input_sentences(input_file, input_format, split=split, style=style)[:limit]
     options = parse_assignments(provider_options, option="--provider-option")
     if model is not None:
         options["model"] = model

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from nerdistill.cli.options import raw_text_options, read_with_options, reading_options
+from nerdistill.cli.options import labels_option, raw_text_options, read_with_options, reading_options
+from nerdistill.core.data.labels import LabelSet
 from nerdistill.core.data.tokenizer import SplitMode, TokenizerStyle
 from nerdistill.core.annotation.agreement import agreed
 from nerdistill.core.data.articles import article_sentences, read_articles
@@ -27,10 +28,12 @@ def data() -> None:
 @data.command()
 @click.argument("file", type=existing_path)
 @reading_options
+@labels_option(default=None)
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
-def stats(file: Path, as_json: bool, **options) -> None:
-    """Count sentences, tokens, documents and entities per type in FILE."""
-    figures = corpus_stats(read_with_options(str(file), options))
+def stats(file: Path, label_set: LabelSet | None, as_json: bool, **options) -> None:
+    """Count sentences, tokens, documents and entities per type in FILE (with --labels, every type of the set in
+    its order, and a type outside it an error naming the line)."""
+    figures = corpus_stats(read_with_options(str(file), options, label_set), label_set)
     if as_json:
         click.echo(json.dumps({"file": str(file), **figures}, indent=2))
         return

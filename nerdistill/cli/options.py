@@ -49,24 +49,28 @@ def reading_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return command
 
 
-def read_with_options(path: str, options: dict[str, Any]) -> list[Sentence]:
-    """Read ``path`` with the values of :func:`reading_options` (popped from ``options``)."""
+def read_with_options(path: str, options: dict[str, Any], label_set: LabelSet | None = None) -> list[Sentence]:
+    """Read ``path`` with the values of :func:`reading_options` (popped from ``options``); with a ``label_set``, a
+    type outside it is an error naming the line."""
     return read_sentences(
         path,
         options.pop("format_"),
         tag_column=options.pop("tag_column"),
         scheme=options.pop("scheme"),
         on_invalid="repair" if options.pop("repair") else "error",
+        label_set=label_set,
     )
 
 
-def labels_option(command: Callable[..., Any]) -> Callable[..., Any]:
-    """Add ``--labels FILE``: the entity types, as a run config declares them; the value is a LabelSet."""
+def labels_option(default: LabelSet | None = CONLL2003) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``--labels FILE``: the entity types, as a run config declares them; the value is a LabelSet (``default``
+    where not given: CoNLL-2003's, or None where any types may come)."""
+    shown = "CoNLL-2003's PER, LOC, ORG, MISC" if default is CONLL2003 else "the types the files have"
     return click.option(
         "--labels", "label_set", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-        callback=lambda _context, _parameter, path: read_label_set(path) if path else CONLL2003,
-        help='The entity types: a TOML file of type = "description" lines, or a run config with a [labels] table '
-             "[default: CoNLL-2003's PER, LOC, ORG, MISC].")(command)
+        callback=lambda _context, _parameter, path: read_label_set(path) if path else default,
+        help=f'The entity types: a TOML file of type = "description" lines, or a run config with a [labels] table '
+             f"[default: {shown}].")
 
 
 def few_shot_options(command: Callable[..., Any]) -> Callable[..., Any]:

@@ -34,7 +34,7 @@ def list_strategies(as_json: bool) -> None:
 @strategies.command()
 @click.argument("name")
 @click.option("--sentence", required=True, help="Raw text of the sentence; it is tokenized as CoNLL-2003 is.")
-@labels_option
+@labels_option()
 @few_shot_options
 @click.option("--schema", is_flag=True, help="Also print the JSON schema the answer must follow.")
 @click.option("--json", "as_json", is_flag=True, help="Print the messages as JSON.")

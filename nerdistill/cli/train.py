@@ -15,8 +15,8 @@ from nerdistill.core.data.conll import conll_with_column
 from nerdistill.core.data.files import atomic_write
 from nerdistill.core.data.formats import format_of, read_sentences, write_sentences
 from nerdistill.core.data.tokenizer import SplitMode, TokenizerStyle
-from nerdistill.core.training.prediction import (InputFormat, input_format_of, model_trainer, predict_sentences,
-                                                 scores_by_threshold, sentences_to_tag)
+from nerdistill.core.data.inputs import InputFormat, input_format_of, read_input_sentences
+from nerdistill.core.training.prediction import model_trainer, predict_sentences, scores_by_threshold
 from nerdistill.core.training.one_model import epochs_for, evaluate_model, scores_text, train_and_evaluate
 from nerdistill.core.training.trainer import build_trainer, read_model_card
 from nerdistill.schedules.spec import make_schedule
@@ -87,7 +87,7 @@ def predict(model_dir: Path, input_file: Path, output: Path, scores: bool, min_s
         raise click.BadParameter("scores go in each sentence's meta, which only JSONL carries: write a .jsonl file",
                                  param_hint="--scores")
     input_format = input_format_of(input_file, input_format)
-    sentences = sentences_to_tag(input_file, input_format, split=split, style=style)
+    sentences = read_input_sentences(input_file, input_format, split=split, style=style)
     results = predict_sentences(model_dir, sentences, scores=scores, min_score=min_score)
     if input_format == "conll" and format_of(output) == "conll":
         with atomic_write(output) as stream:  # the input's columns kept, the prediction added: conlleval reads it

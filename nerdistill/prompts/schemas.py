@@ -61,7 +61,8 @@ class EntitiesBase(BaseModel):
         model = handler(data)
         missing: list[str] = []
         if "tokens" in context:
-            missing = model._drop_strings_not_in(context["tokens"], context.get("case_sensitive", False))
+            missing = model._drop_strings_not_in(context["tokens"], context.get("case_sensitive", False),
+                                                 context.get("glued", False))
             if missing and policy == "reask":
                 raise ValueError(f"these strings do not occur in the sentence: {missing}. Copy every "
                                  "entity exactly as it is written in the sentence")
@@ -83,14 +84,14 @@ class EntitiesBase(BaseModel):
             normalised.setdefault(name, []).extend(items)
         return normalised, unknown
 
-    def _drop_strings_not_in(self, tokens: list[str], case_sensitive: bool) -> list[str]:
+    def _drop_strings_not_in(self, tokens: list[str], case_sensitive: bool, glued: bool) -> list[str]:
         index = TokenIndex(tokens)
         missing = []
         for name in type(self).model_fields:
             kept = []
             for item in getattr(self, name):
                 fragments = [item] if isinstance(item, str) else item
-                bad = [f for f in fragments if not index.contains(f, case_sensitive=case_sensitive)]
+                bad = [f for f in fragments if not index.contains(f, case_sensitive=case_sensitive, glued=glued)]
                 missing += bad
                 if not bad:
                     kept.append(item)

@@ -54,6 +54,9 @@ class StrategyOptions(BaseModel):
                                        description="which occurrence an entity string takes: 'first', 'in_order' or "
                                                    "'all'")
     case_sensitive: bool = Field(False, description="match entity strings to the sentence with their case")
+    glued_tokens: bool = Field(False, description="a string found on no token boundary may take the tokens it is "
+                               "part of, where the rest of them is punctuation or symbols (Park in 'Park-', Mozilla "
+                               "in '#Mozilla': text split on white space); counted as 'glued'")
 
 
 class PromptStrategy:
@@ -127,7 +130,7 @@ class PromptStrategy:
         """What the answer model's validators see (instructor's ``context``): the tokens, to check that each
         entity string occurs, and the policies for what does not validate."""
         return {"tokens": list(sentence.tokens), "on_invalid": self.options.on_invalid,
-                "case_sensitive": self.options.case_sensitive}
+                "case_sensitive": self.options.case_sensitive, "glued": self.options.glued_tokens}
 
     def entities(self, answer: BaseModel) -> EntitiesBase:
         """The dictionary part of an answer, with what validation dropped."""

@@ -4,7 +4,10 @@ The LLM answers with strings ("FooBar, Inc.", "U.S.", "(AP)"), not token positio
 need not match the tokenisation: CoNLL splits punctuation ("FooBar , Inc .", "( AP )"). Strings are
 therefore compared with white space removed, case-insensitively unless asked otherwise (an exact-case
 occurrence is preferred), and a match must start and end on token boundaries: "Jacq" does not match
-inside "Jacques".
+inside "Jacques". With ``glued`` (a strategy's ``glued_tokens`` option), a string found nowhere on token
+boundaries may take the tokens it is part of when what else they hold is punctuation or symbols only: text
+split on white space alone (tweets) glues them to words, as in ``Park-``, ``Mary's.``, ``#Mozilla``. The
+whole tokens are tagged (a tag is a token's), and such strings are counted apart (``glued``).
 
 Which occurrence a string gets is a policy:
 
@@ -51,10 +54,12 @@ class Alignment:
     aligned: int = 0
     not_in_sentence: list[str] = field(default_factory=list)
     overlapping: list[str] = field(default_factory=list)
+    glued: list[str] = field(default_factory=list)  # placed on tokens they are only part of (``glued`` alignment)
 
     def counts(self) -> dict[str, int]:
-        return {"aligned": self.aligned, "not_in_sentence": len(self.not_in_sentence),
-                "overlapping": len(self.overlapping)}
+        counts = {"aligned": self.aligned, "not_in_sentence": len(self.not_in_sentence),
+                  "overlapping": len(self.overlapping)}
+        return {**counts, "glued": len(self.glued)} if self.glued else counts
 
 
 class TokenIndex:
@@ -64,37 +69,57 @@ class TokenIndex:
         self.tokens = list(tokens)
         self.joined = "".join(self.tokens)
         self.lowered = self.joined.lower()
+        self.starts: list[int] = []
         self.token_at: dict[int, int] = {}
         self.token_ending: dict[int, int] = {}
         position = 0
         for i, token in enumerate(self.tokens):
+            self.starts.append(position)
             self.token_at[position] = i
             position += len(token)
             self.token_ending[position] = i
 
-    def find(self, text: str, *, case_sensitive: bool = False) -> list[tuple[int, int]]:
-        """Token ranges ``(start, end)`` where ``text`` occurs; exact-case ones first, then by position."""
+    def find(self, text: str, *, case_sensitive: bool = False, glued: bool = False) -> list[tuple[int, int]]:
+        """Token ranges ``(start, end)`` where ``text`` occurs; exact-case ones first, then by position. With
+        ``glued``, where it occurs nowhere on token boundaries, the tokens it is part of when what else they hold
+        is punctuation or symbols only (``Park`` in ``Park-``, ``Mozilla`` in ``#Mozilla``)."""
         needle = _SPACE.sub("", text)
         if not needle:
             return []
-        exact = self._occurrences(self.joined, needle)
-        if case_sensitive:
-            return exact
-        seen = set(exact)
-        return exact + [r for r in self._occurrences(self.lowered, needle.lower()) if r not in seen]
+        for within in ((self._whole, self._glued) if glued else (self._whole,)):
+            exact = self._occurrences(self.joined, needle, within)
+            if case_sensitive:
+                found = exact
+            else:
+                seen = set(exact)
+                found = exact + [r for r in self._occurrences(self.lowered, needle.lower(), within) if r not in seen]
+            if found:
+                return found
+        return []
 
-    def _occurrences(self, haystack: str, needle: str) -> list[tuple[int, int]]:
+    def _occurrences(self, haystack: str, needle: str, within) -> list[tuple[int, int]]:
         found = []
         start = haystack.find(needle)
         while start != -1:
-            end = start + len(needle)
-            if start in self.token_at and end in self.token_ending:
-                found.append((self.token_at[start], self.token_ending[end] + 1))
+            tokens = within(start, start + len(needle))
+            if tokens is not None:
+                found.append(tokens)
             start = haystack.find(needle, start + 1)
         return found
 
-    def contains(self, text: str, *, case_sensitive: bool = False) -> bool:
-        return bool(self.find(text, case_sensitive=case_sensitive))
+    def _whole(self, start: int, end: int) -> tuple[int, int] | None:
+        if start in self.token_at and end in self.token_ending:
+            return self.token_at[start], self.token_ending[end] + 1
+        return None
+
+    def _glued(self, start: int, end: int) -> tuple[int, int] | None:
+        first = bisect.bisect_right(self.starts, start) - 1
+        last = bisect.bisect_right(self.starts, end - 1) - 1
+        rest = self.joined[self.starts[first]:start] + self.joined[end:self.starts[last] + len(self.tokens[last])]
+        return (first, last + 1) if not any(c.isalnum() for c in rest) else None
+
+    def contains(self, text: str, *, case_sensitive: bool = False, glued: bool = False) -> bool:
+        return bool(self.find(text, case_sensitive=case_sensitive, glued=glued))
 
 
 def align(
@@ -103,6 +128,7 @@ def align(
     *,
     policy: AlignmentPolicy = "first",
     case_sensitive: bool = False,
+    glued: bool = False,
 ) -> Alignment:
     """Token spans for ``mentions``, non-overlapping, with counts of what could not be placed.
 
@@ -117,11 +143,17 @@ def align(
     previous_end = 0
     for order, mention in enumerate(mentions):
         if mention.text not in occurrences_of:
-            occurrences_of[mention.text] = _Occurrences(index.find(mention.text, case_sensitive=case_sensitive))
+            occurrences_of[mention.text] = _Occurrences(index.find(mention.text, case_sensitive=case_sensitive,
+                                                                   glued=glued))
+            if glued and occurrences_of[mention.text].ranges and not index.contains(mention.text,
+                                                                                     case_sensitive=case_sensitive):
+                occurrences_of[mention.text].glued = True
         occurrences = occurrences_of[mention.text]
         if not occurrences.ranges:
             result.not_in_sentence.append(mention.text)
             continue
+        if occurrences.glued:
+            result.glued.append(mention.text)
         chosen = occurrences.ranges if policy == "all" else [occurrences.choose(taken, previous_end, policy)]
         for start, end in chosen:
             candidates.append((start, end, order, mention))
@@ -163,6 +195,7 @@ class _Occurrences:
 
     def __init__(self, ranges: list[tuple[int, int]]):
         self.ranges = ranges
+        self.glued = False  # found only as part of tokens
         self.by_position = sorted(ranges)
         self.next_free = 0
 

@@ -168,7 +168,8 @@ def apply_alignment(outcome: Outcome, sentence: Sentence, options: Any) -> Outco
         return outcome
     mentions = [Mention(label, fragment) for label, items in outcome.answer.items() for item in items
                 for fragment in ([item] if isinstance(item, str) else item)]
-    alignment = align(sentence.tokens, mentions, policy=options.alignment, case_sensitive=options.case_sensitive)
+    alignment = align(sentence.tokens, mentions, policy=options.alignment, case_sensitive=options.case_sensitive,
+                      glued=options.glued_tokens)
     counts = {**outcome.counts, **alignment.counts()}
     counts["not_in_sentence"] += counts.get("rejected", 0)
     return outcome.model_copy(update={"spans": alignment.spans, "counts": counts})

@@ -14,12 +14,9 @@ import statistics
 import itertools
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, Literal, TextIO
+from typing import Any, TextIO
 
-from nerdistill.core.data.articles import article_sentences, read_articles
-from nerdistill.core.data.conll import looks_like_conll
 from nerdistill.core.scoring.evaluation import score_tags
-from nerdistill.core.data.formats import format_of, read_sentences
 from nerdistill.core.data.labels import OUTSIDE
 from nerdistill.core.plugins.registry import registry
 from nerdistill.core.data.sentence import Sentence
@@ -27,30 +24,8 @@ from nerdistill.core.data.tags import Span, tags_to_spans
 from nerdistill.core.data.tokenizer import SplitMode, TokenizerStyle, sentence_spans
 from nerdistill.core.training.trainer import Trainer, WordScores, read_model_card
 
-InputFormat = Literal["conll", "jsonl", "text"]
 #: characters after which a paragraph with no blank line is cut (at a line end) when a text file is streamed
 LONGEST_UNIT = 100_000
-
-
-def input_format_of(path: Path, input_format: InputFormat | None = None) -> InputFormat:
-    """How a file to tag is read: as named, else by the file: a folder is raw text, and so is a ``.txt`` file
-    unless it reads as CoNLL (CoNLL-2003's own ``train.txt``, ``test.txt``: see
-    :func:`~nerdistill.core.data.conll.looks_like_conll`), else by its extension."""
-    if input_format is not None:
-        return input_format
-    if path.is_dir() or (path.suffix.lower() == ".txt" and not looks_like_conll(path)):
-        return "text"
-    return format_of(path)
-
-
-def sentences_to_tag(path: Path, input_format: InputFormat | None = None, *, split: SplitMode = "paragraph",
-                     style: TokenizerStyle = "conll") -> list[Sentence]:
-    """The sentences of a CoNLL or JSONL file, or of raw text split as ``nerdistill data sentences`` splits it
-    (``split``: by paragraph or a sentence a line; ``style``: CoNLL's words or social media's)."""
-    input_format = input_format_of(path, input_format)
-    if input_format == "text":
-        return article_sentences(read_articles(path), source=path.stem, split=split, style=style)
-    return read_sentences(path, input_format)
 
 
 def model_trainer(model_dir: Path) -> Trainer:
