@@ -20,7 +20,6 @@ benchmarks/results-inference.json.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import platform
@@ -33,6 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.student_args import student_parser  # noqa: E402
 from nerdistill.core.data.formats import read_sentences  # noqa: E402
 from nerdistill.core.data.tags import tags_to_spans  # noqa: E402
 from nerdistill.core.scoring.evaluation import score_tags  # noqa: E402
@@ -95,10 +95,7 @@ def identical_share(tags, reference) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", type=Path, required=True, help="a trained (PyTorch) model folder")
-    parser.add_argument("--test", type=Path, default=ROOT.parent / "shared" / "data" / "conll2003" / "test.txt")
-    parser.add_argument("--output", type=Path, default=RESULTS)
+    parser = student_parser(__doc__, RESULTS)
     args = parser.parse_args()
     sentences = [s for s in read_sentences(args.test) if s.is_labelled]
     gold = [s.tags for s in sentences]

@@ -11,7 +11,6 @@ model buys. Writes benchmarks/results-serving.json.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import socket
@@ -27,6 +26,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.student_args import student_parser  # noqa: E402
 from nerdistill.core.data.formats import read_sentences  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results-serving.json"
@@ -57,11 +57,8 @@ def load(url: str, texts: list[str], concurrency: int) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", type=Path, required=True)
-    parser.add_argument("--test", type=Path, default=ROOT.parent / "shared" / "data" / "conll2003" / "test.txt")
+    parser = student_parser(__doc__, RESULTS)
     parser.add_argument("--requests", type=int, default=800)
-    parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args()
     texts = [" ".join(s.tokens) for s in read_sentences(args.test)][:args.requests]
     port = free_port()

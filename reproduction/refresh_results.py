@@ -26,7 +26,7 @@ from nerdistill import load_run_config
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
 CONFIGS = ["phase1_local", "phase2_oracle", "phase2_local", "phase3_oracle", "phase3_local", "agreement_local",
-           "control_epochs", "gold_curve_local", "gold_curve_oracle", "student_vs_teacher"]
+           "control_epochs", "gold_curve_local", "gold_curve_oracle", "student_vs_teacher", "teacher_demos"]
 REPORT_FILES = ["report.md", "report.json", "f1_by_group.png", "schedules.png", "gold_curve.png"]
 GOLD_CURVE_RUNS = ["gold-curve-local", "gold-curve-oracle"]
 #: the runs whose students are scored on the test sentences their teacher annotated
@@ -114,12 +114,35 @@ def refresh_student_vs_teacher(runs: Path) -> None:
     print(f"student-vs-teacher.json: {len(rows)} rows")
 
 
+def refresh_teacher_demos() -> None:
+    """``results/teacher-demos.json``: the local teacher's annotation quality on the same 300 sentences with each
+    way of choosing its demonstrations, and the wall time an answer took (issue 22, part 1)."""
+    config = load_run_config(HERE / "teacher_demos.toml")
+    rows = []
+    for source in config.distill:
+        quality, summary = (config.output / "distilled" / f"{source.name}{suffix}" for suffix in
+                            (".quality.json", ".summary.json"))
+        if not quality.exists():
+            print(f"teacher-demos.json: {source.name} is not annotated yet: passed over")
+            continue
+        options = {**config.annotation.strategy_options, **source.strategy_options}
+        micro, record = json.loads(quality.read_text())["micro"], json.loads(summary.read_text())
+        rows.append({"name": source.name, "selection": options.get("selection", "fixed"),
+                     "pool": options.get("pool_size", config.data.original) if options.get("examples") else "builtin",
+                     "k": options.get("k", 4), "sentences": record["sentences"], "answered": record["ok"],
+                     **{key: micro[key] for key in ("precision", "recall", "f1")},
+                     "wall_seconds_per_answer": record.get("wall_seconds_per_answer")})
+    (RESULTS / "teacher-demos.json").write_text(json.dumps(rows, indent=2) + "\n")
+    print(f"teacher-demos.json: {len(rows)} rows")
+
+
 def main() -> None:
     found = refresh_reports()
     if found:
         refresh_comparisons(found[0].parent)
         refresh_gold_curve(found[0].parent)
         refresh_student_vs_teacher(found[0].parent)
+        refresh_teacher_demos()
 
 
 if __name__ == "__main__":

@@ -301,7 +301,7 @@ def test_the_reproduction_configs_are_valid():
     configs = {p.stem: nerdistill.load_run_config(p) for p in (ROOT / "reproduction").glob("*.toml")}
     assert set(configs) == {"phase1_local", "phase2_local", "phase3_local", "phase2_oracle", "phase3_oracle",
                             "agreement_local", "control_epochs", "gold_curve_local", "gold_curve_oracle",
-                            "student_vs_teacher"}
+                            "student_vs_teacher", "teacher_demos"}
     for teacher in ("local", "oracle"):
         phase2, phase3 = configs[f"phase2_{teacher}"], configs[f"phase3_{teacher}"]
         assert [g.name for g in phase2.all_groups()] == ["A", "B", "C", "D", "E"]
@@ -323,10 +323,25 @@ def test_the_reproduction_configs_are_valid():
     assert students.data == curve_local.data and students.data.teacher_on_test >= 500
     assert students.reuse_models_from == [curve_local.output] and students.distill == curve_local.distill
     assert all(g.schedule == "pure_distilled" for g in students.all_groups()) and students.groups[0].training == {}
+    demos = configs["teacher_demos"]  # 300 of the curve's 1000 sentences, demonstrations from its gold sample
+    assert (demos.data.gold, demos.data.seed, max(curve_local.data.original_sizes)) == (
+        curve_local.data.gold, curve_local.data.seed, demos.data.original)
+    assert {(d.sample, d.seed) for d in demos.distill} == {(300, curve_local.distill[0].seed)}
+    assert [d.strategy_options.get("pool_size") for d in demos.distill] == [None, None, 50, 200]
+
     control = configs["control_epochs"]  # phase 2's group A with half the epochs, on the same original sample
     assert control.training.epochs * 2 == configs["phase2_local"].training.epochs and not control.distill
     assert control.data == configs["phase2_local"].data and [g.name for g in control.all_groups()] == ["A"]
 
+
+def test_the_committed_store_answers_the_local_curve_without_a_call(conll_test_split):
+    """Every stored answer keeps its key: a change to what a request sends (a new option in the validation
+    context, say) would ask the 1500 questions again."""
+    from nerdistill.core.engine import Engine
+
+    engine = Engine(nerdistill.load_run_config(ROOT / "reproduction" / "gold_curve_local.toml"), progress=False)
+    assert {name: figures["calls"] for name, figures in engine.estimate().items()} == {"conll": 0,
+                                                                                        "teacher-on-test": 0}
 
 def test_the_script_carrying_the_reproduction_on_names_its_runs_in_order():
     import re

@@ -41,6 +41,9 @@ def test_statistics_per_strategy_leave_out_pauses(tmp_path, run_cli):
     (tmp_path / "some.jsonl").write_text("".join(json.dumps({"id": i, "tokens": ["x"]}) + "\n" for i in "de"))
     (cot,) = json.loads(run_cli("store", path, "--sentences", tmp_path / "some.jsonl", "--json").output)
     assert (cot["answers"], cot["completion_tokens"], cot["wall_seconds"]) == (2, 70, 14)
+    # each answer's own time: its gap to the answer before it, whatever the prompt (standard's came amid cot's)
+    assert AnnotationStore(path).seconds_per_answer({"standard-a", "standard-b"}) == (10 + 3) / 2
+    assert AnnotationStore(path).seconds_per_answer({"cot-d"}) is None  # after a pause: not counted
 
 
 def test_a_request_is_claimed_by_one_live_process_at_a_time(tmp_path):

@@ -179,6 +179,9 @@ def test_train_predict_and_evaluate_through_the_cli(tiny_bert, fixtures, tmp_pat
     assert result.exit_code == 0, result.output
     assert "word level" in result.output and "subword level" in result.output
     model = tmp_path / "run" / "model"
+    card = (model / "README.md").read_text()  # the model card goes with the folder
+    assert "pipeline_tag: token-classification" in card and "schedule: `simple_mix`, seed 1" in card
+    assert "| all types |" in card and "distilled (LLM-annotated) sentences: 4" in card
     assert run_cli("predict", model, fixtures / "mini.conll", "-o", tmp_path / "tagged.conll").exit_code == 0
     tagged = read_sentences(tmp_path / "tagged.conll")  # the prediction is the last column
     assert [len(s.tags) for s in tagged] == [len(s.tokens) for s in read_sentences(fixtures / "mini.conll")]

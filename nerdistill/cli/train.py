@@ -17,6 +17,7 @@ from nerdistill.core.data.formats import format_of, read_sentences, write_senten
 from nerdistill.core.data.tokenizer import SplitMode, TokenizerStyle
 from nerdistill.core.data.inputs import InputFormat, input_format_of, read_input_sentences
 from nerdistill.core.training.prediction import model_trainer, predict_sentences, scores_by_threshold
+from nerdistill.core.reporting.model_card import trained_model_card, write_model_card
 from nerdistill.core.training.one_model import epochs_for, evaluate_model, scores_text, train_and_evaluate
 from nerdistill.core.training.trainer import build_trainer, read_model_card
 from nerdistill.schedules.spec import make_schedule
@@ -56,6 +57,12 @@ def train(config_file: Path) -> None:
         subword=config.subword_scores, **optional)
     if summary.get("main_process") is False:
         return  # another process of a multi-process run: the main one reports
+    word = summary["scores"]["word"] if "scores" in summary else None
+    row = {"schedule": summary["schedule"], "seed": config.seed, "original_sentences": len(original),
+           "f1": word and word["micro"]["f1"], "types": {t: f["f1"] for t, f in word["types"].items()} if word else {}}
+    write_model_card(Path(summary["model"]), trained_model_card(
+        trainer, title=f"{config_file.stem}: {schedule.label}, seed {config.seed}", labels=label_set, row=row,
+        distilled=distilled, config=config.model_dump(mode="json")))
     if "scores" in summary:
         click.echo(scores_text(summary["scores"]))
     click.echo(f"model: {summary['model']}\nreport: {config.output / 'report.json'}")

@@ -43,7 +43,7 @@ from nerdistill.core.annotation.distilled import distilled_sentences, write_dist
 from nerdistill.core.errors import NerdistillError
 from nerdistill.core.annotation.estimate import estimate
 from nerdistill.core.scoring.evaluation import pair_sentences, score_tags
-from nerdistill.core.data.files import atomic_write, read_json, write_if_changed
+from nerdistill.core.data.files import atomic_write, write_if_changed
 from nerdistill.core.training.finished import FinishedModels
 from nerdistill.core.data.formats import format_of, read_sentences, write_sentences
 from nerdistill.core.plugins.registry import registry
@@ -53,7 +53,7 @@ from nerdistill.core.annotation.runner import AnnotationJob, checked_rescue
 from nerdistill.core.data.sampling import nested_sample, sample_sentences
 from nerdistill.core.data.sentence import Sentence
 from nerdistill.core.annotation.store import AnnotationStore
-from nerdistill.core.reporting.model_card import model_card, write_model_card
+from nerdistill.core.reporting.model_card import trained_model_card, write_model_card
 from nerdistill.core.training.one_model import epochs_for, evaluate_model, train_and_evaluate
 from nerdistill.core.training.trainer import build_trainer
 from nerdistill.schedules.mixer import EpochMixer
@@ -355,7 +355,8 @@ class Engine:
                                             min_confidence=source.min_confidence)
         write_distilled(kept, summary.failures, self._distilled_path(source.name))
         record = {**summary.as_dict(), "written": len(kept), **dropped, **provenance,
-                  "answer_seconds_median": self._answer_seconds(job)}
+                  "answer_seconds_median": self._answer_seconds(job),
+                  "wall_seconds_per_answer": self._wall_seconds_per_answer(job, sentences)}
         self._write_summary(source.name, record)
         self._write_quality(source.name, sentences, [o.labelled(s) for s, o in results if o.status == "ok"],
                             provenance)
@@ -373,6 +374,12 @@ class Engine:
                                                                           job.strategy.name):
                 return entry["median_seconds"]
         return None
+
+    @staticmethod
+    def _wall_seconds_per_answer(job: AnnotationJob, sentences: list[Sentence]) -> float | None:
+        """The wall time this source's own answers took, per answer (two prompts asking the same sentences are
+        told apart by their requests, which the median above is not)."""
+        return job.store.seconds_per_answer({key for _, _, key in job.requests(sentences)})
 
     def _agree_source(self, source: DistillSource) -> dict[str, Any]:
         """The entities two annotated sources both give: no LLM call, scored like them where gold exists."""
@@ -438,11 +445,8 @@ class Engine:
         return [n for n in sizes if n > 0 or (has_distilled and group.start_from is None)]
 
     def distilled(self, group: GroupConfig) -> list[Sentence]:
-        return [sentence for name in self._source_names(group) for sentence in self._distilled_source(name, group)]
-
-    def _source_names(self, group: GroupConfig) -> list[str]:
-        """The distill sources a group learns from: those it names, or all."""
-        return group.distilled if group.distilled is not None else [d.name for d in self.config.distill]
+        names = group.distilled if group.distilled is not None else [d.name for d in self.config.distill]
+        return [sentence for name in names for sentence in self._distilled_source(name, group)]
 
     def _distilled_source(self, name: str, group: GroupConfig) -> list[Sentence]:
         if name not in self._distilled:
@@ -559,17 +563,10 @@ class Engine:
 
     def _write_model_card(self, task: TrainingTask, row: dict[str, Any]) -> None:
         """The model folder's README.md: what it tags, what taught it, how it scored, the run's config."""
-        options = task.trainer.options
-        summaries = [self._distilled_path(name, ".summary.json") for name in self._source_names(task.model.group)]
-        teachers = [s for s in map(read_json, filter(Path.exists, summaries)) if "provider" in s] if task.distilled \
-            else []
         size = "" if task.model.gold is None else f"@{task.model.gold}"
-        text = model_card(title=f"{self.config.name}: {task.model.group.name}{size}, seed {task.model.seed}",
-                          labels=self.label_set, encoder=str(getattr(options, "encoder", task.trainer.name)), row=row,
-                          teachers=teachers, distilled_sentences=len(task.distilled),
-                          shape_markers=bool(getattr(options, "shape_markers", False)),
-                          config=self.config.model_dump(mode="json"))
-        write_model_card(task.folder / "model", text)
+        write_model_card(task.folder / "model", trained_model_card(
+            task.trainer, title=f"{self.config.name}: {task.model.group.name}{size}, seed {task.model.seed}",
+            labels=self.label_set, row=row, distilled=task.distilled, config=self.config.model_dump(mode="json")))
 
     def _score_on_test_sample(self, task: TrainingTask, scored: dict[str, Any] | None) -> dict[str, Any] | None:
         """The model's F1 on the test sentences the teacher annotated (kept while the sample is the same); None

@@ -129,8 +129,11 @@ class PromptStrategy:
     def validation_context(self, sentence: Sentence) -> dict[str, Any]:
         """What the answer model's validators see (instructor's ``context``): the tokens, to check that each
         entity string occurs, and the policies for what does not validate."""
-        return {"tokens": list(sentence.tokens), "on_invalid": self.options.on_invalid,
-                "case_sensitive": self.options.case_sensitive, "glued": self.options.glued_tokens}
+        context = {"tokens": list(sentence.tokens), "on_invalid": self.options.on_invalid,
+                   "case_sensitive": self.options.case_sensitive}
+        if self.options.glued_tokens:  # part of the store's keys: left out while off, so stored answers keep theirs
+            context["glued"] = True
+        return context
 
     def entities(self, answer: BaseModel) -> EntitiesBase:
         """The dictionary part of an answer, with what validation dropped."""

@@ -204,6 +204,17 @@ class AnnotationStore:
                 "first": group[0][4], "last": group[-1][4]})
         return summaries
 
+    def seconds_per_answer(self, keys: set[str], *, pause_seconds: float = 300) -> float | None:
+        """The mean wall time the answers to ``keys`` took: each answer's gap to the answer stored just before it,
+        whatever its request (gaps over ``pause_seconds`` left out). Processes asking side by side share the
+        gaps, so this is the machine's time per answer; and requests asked amid others' (one prompt's share of
+        a larger run) get their own time, not the run's."""
+        with self.lock:
+            rows = self.connection.execute("select key, created from answers order by created").fetchall()
+        gaps = [now - before for (_, before), (key, now) in zip(rows, rows[1:])
+                if key in keys and now - before <= pause_seconds]
+        return round(statistics.fmean(gaps), 2) if gaps else None
+
     def close(self) -> None:
         self.connection.close()
 

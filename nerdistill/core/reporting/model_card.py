@@ -15,6 +15,7 @@ from typing import Any
 
 from nerdistill.core.data.files import write_if_changed
 from nerdistill.core.data.labels import LabelSet
+from nerdistill.core.data.sentence import Sentence
 
 MODEL_CARD_FILE = "README.md"
 
@@ -61,6 +62,26 @@ def model_card(*, title: str, labels: LabelSet, encoder: str, row: dict[str, Any
     if config is not None:
         lines += ["", "## Run config", "", "```json", json.dumps(config, indent=2, default=str), "```"]
     return "\n".join(lines) + "\n"
+
+
+def trained_model_card(trainer: Any, *, title: str, labels: LabelSet, row: dict[str, Any], distilled: list[Sentence],
+                       config: dict[str, Any]) -> str:
+    """The card of a model ``trainer`` trained on ``distilled`` (and ``row["original_sentences"]`` gold ones)."""
+    options = trainer.options
+    return model_card(title=title, labels=labels, encoder=str(getattr(options, "encoder", trainer.name)), row=row,
+                      teachers=teachers_of(distilled), distilled_sentences=len(distilled),
+                      shape_markers=bool(getattr(options, "shape_markers", False)), config=config)
+
+
+def teachers_of(distilled: list[Sentence]) -> list[dict[str, Any]]:
+    """The providers, models and prompt strategies that annotated ``distilled``, as each sentence records them."""
+    found = {}
+    for sentence in distilled:
+        about = sentence.meta.get("annotation", {})
+        if "provider" in about:
+            key = (about["provider"], about.get("model"), about.get("strategy"))
+            found.setdefault(key, {"provider": key[0], "model": key[1], "strategy": key[2]})
+    return list(found.values())
 
 
 def write_model_card(model_dir: Path, text: str) -> None:
