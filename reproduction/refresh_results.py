@@ -126,11 +126,13 @@ def refresh_teacher_demos() -> None:
             print(f"teacher-demos.json: {source.name} is not annotated yet: passed over")
             continue
         options = {**config.annotation.strategy_options, **source.strategy_options}
-        micro, record = json.loads(quality.read_text())["micro"], json.loads(summary.read_text())
+        scores, record = json.loads(quality.read_text()), json.loads(summary.read_text())
+        micro = scores["micro"]
         rows.append({"name": source.name, "selection": options.get("selection", "fixed"),
                      "pool": options.get("pool_size", config.data.original) if options.get("examples") else "builtin",
                      "k": options.get("k", 4), "sentences": record["sentences"], "answered": record["ok"],
                      **{key: micro[key] for key in ("precision", "recall", "f1")},
+                     "types": {name: scores["types"][name]["f1"] for name in sorted(scores["types"])},
                      "wall_seconds_per_answer": record.get("wall_seconds_per_answer")})
     (RESULTS / "teacher-demos.json").write_text(json.dumps(rows, indent=2) + "\n")
     print(f"teacher-demos.json: {len(rows)} rows")

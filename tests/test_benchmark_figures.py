@@ -29,3 +29,15 @@ def test_the_guides_inference_table_is_the_results_file():
     start_up = re.search(r"takes ([\d.]+) s \(([\d.]+) s with PyTorch\)", guide)
     assert [float(x) for x in start_up.groups()] == [results["engines"]["onnx-int8"]["start_up_seconds"],
                                                      results["engines"]["pytorch"]["start_up_seconds"]]
+
+
+def test_the_guides_serving_and_streaming_figures_are_the_results_files():
+    guide = " ".join((ROOT / "docs" / "guide.md").read_text().split())
+    serving = json.loads((ROOT / "benchmarks" / "results-serving.json").read_text())
+    one, sixteen = serving["rows"]
+    assert (f"{one['requests_per_second']} requests/s at concurrency 1 (median {one['median_ms']} ms, "
+            f"p99 {one['p99_ms']} ms), {sixteen['requests_per_second']} at concurrency 16 (median "
+            f"{sixteen['median_ms']} ms, p99 {sixteen['p99_ms']} ms), {serving['ratio_16_to_1']} times") in guide
+    small, large = json.loads((ROOT / "benchmarks" / "results-streaming.json").read_text())["rows"]
+    assert (f"a {small['megabytes']} MB and a {large['megabytes']} MB file both peak at "
+            f"{small['peak_memory_mb']} MB") in guide and small["peak_memory_mb"] == large["peak_memory_mb"]

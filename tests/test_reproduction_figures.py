@@ -147,3 +147,15 @@ def test_the_students_against_their_teacher_are_the_results_file():
                            f"{record['student_f1_mean'] - record['teacher_f1']:+.3f}",
                            f"{record['margin_min']:+.3f}", f"{record['higher']} of {record['seeds']}",
                            str(record["llm_calls"]), f"{record['cpu_minutes']:.0f}"], row
+
+
+def test_the_demonstrations_table_is_the_results_file():
+    rows = {r["name"]: r for r in json.loads((RESULTS / "teacher-demos.json").read_text())}
+    (table,) = tables(section("Better labels from the same teacher"), "| demonstrations |")
+    assert {row[0].strip("`") for row in table} == set(rows)
+    for row in table:
+        record = rows[row[0].strip("`")]
+        seconds = record["wall_seconds_per_answer"]
+        assert row[1:] == [str(record["pool"]), *(f"{record[key]:.3f}" for key in ("precision", "recall", "f1")),
+                           *(f"{record['types'][t]:.3f}" for t in ("LOC", "MISC", "ORG", "PER")),
+                           f"{seconds:.1f}" if seconds is not None else "-"], row

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import click
 
+from nerdistill.trainers.onnx import QUANTIZATIONS
+
 FORMATS = ("onnx",)
-QUANTIZATIONS = ("none", "dynamic-int8")
 
 
 @click.command("export")
