@@ -159,3 +159,16 @@ def test_the_demonstrations_table_is_the_results_file():
         assert row[1:] == [str(record["pool"]), *(f"{record[key]:.3f}" for key in ("precision", "recall", "f1")),
                            *(f"{record['types'][t]:.3f}" for t in ("LOC", "MISC", "ORG", "PER")),
                            f"{seconds:.1f}" if seconds is not None else "-"], row
+
+
+def test_the_students_of_the_demonstrations_are_the_report():
+    report = json.loads((RESULTS / "teacher-demos" / "report.json").read_text())
+    groups = {a["group"]: a for a in report["aggregates"]}
+    (paired,) = report["paired"]
+    text = " ".join(section("Better labels from the same teacher").split())
+    fixed, nearest = groups["fixed-4"], groups["embedding-1000"]
+    assert (f"score {fixed['f1']:.3f} ± {fixed['f1_sd']:.3f} on the fixed examples' labels and "
+            f"{nearest['f1']:.3f} ± {nearest['f1_sd']:.3f} on the nearest-of-1000 ones: "
+            f"+{paired['difference']:.3f} ± {paired['difference_sd']:.3f} paired by seed ("
+            + ", ".join(f"{paired['per_seed'][s]:+.3f}" for s in ("0", "1", "2")) + ")") in text
+    assert f"higher on {paired['higher']} of {paired['seeds']}" in text
