@@ -22,8 +22,7 @@ from pathlib import Path
 from spacy.language import Language
 
 from nerdistill.core.data.sentence import Sentence
-from nerdistill.core.data.tags import tags_to_spans
-from nerdistill.core.training.prediction import model_trainer, span_scores
+from nerdistill.core.training.prediction import model_trainer, scored_spans
 
 FACTORY = "nerdistill"
 
@@ -58,7 +57,7 @@ class NerdistillComponent:
                      for n, (doc, indices) in enumerate(zip(docs, kept))]
         for doc, indices, (tags, word_scores) in zip(docs, kept, self._tag(sentences)):
             spans, scores = [], []
-            for span, score in zip(tags_to_spans(tags), span_scores(tags, word_scores)):
+            for span, score in scored_spans(tags, word_scores):
                 if self.min_score is None or score >= self.min_score:
                     spans.append(doc.char_span(doc[indices[span.start]].idx, _end(doc[indices[span.end - 1]]),
                                                label=span.label))

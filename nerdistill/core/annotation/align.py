@@ -83,19 +83,19 @@ class TokenIndex:
         """Token ranges ``(start, end)`` where ``text`` occurs; exact-case ones first, then by position. With
         ``glued``, where it occurs nowhere on token boundaries, the tokens it is part of when what else they hold
         is punctuation or symbols only (``Park`` in ``Park-``, ``Mozilla`` in ``#Mozilla``)."""
+        found = self.find_within(text, self._whole, case_sensitive)
+        return found or (self.find_within(text, self._glued, case_sensitive) if glued else [])
+
+    def find_within(self, text: str, within, case_sensitive: bool) -> list[tuple[int, int]]:
+        """Where ``text`` occurs with ``within`` (``_whole`` or ``_glued``) saying which tokens a match takes."""
         needle = _SPACE.sub("", text)
         if not needle:
             return []
-        for within in ((self._whole, self._glued) if glued else (self._whole,)):
-            exact = self._occurrences(self.joined, needle, within)
-            if case_sensitive:
-                found = exact
-            else:
-                seen = set(exact)
-                found = exact + [r for r in self._occurrences(self.lowered, needle.lower(), within) if r not in seen]
-            if found:
-                return found
-        return []
+        exact = self._occurrences(self.joined, needle, within)
+        if case_sensitive:
+            return exact
+        seen = set(exact)
+        return exact + [r for r in self._occurrences(self.lowered, needle.lower(), within) if r not in seen]
 
     def _occurrences(self, haystack: str, needle: str, within) -> list[tuple[int, int]]:
         found = []
@@ -143,11 +143,9 @@ def align(
     previous_end = 0
     for order, mention in enumerate(mentions):
         if mention.text not in occurrences_of:
-            occurrences_of[mention.text] = _Occurrences(index.find(mention.text, case_sensitive=case_sensitive,
-                                                                   glued=glued))
-            if glued and occurrences_of[mention.text].ranges and not index.contains(mention.text,
-                                                                                     case_sensitive=case_sensitive):
-                occurrences_of[mention.text].glued = True
+            whole = index.find(mention.text, case_sensitive=case_sensitive)
+            part = index.find_within(mention.text, index._glued, case_sensitive) if glued and not whole else []
+            occurrences_of[mention.text] = _Occurrences(whole or part, glued=bool(part))
         occurrences = occurrences_of[mention.text]
         if not occurrences.ranges:
             result.not_in_sentence.append(mention.text)
@@ -193,9 +191,9 @@ class _Occurrences:
     free one resumes where the last one stopped instead of starting over (the same string given a thousand
     times in one sentence costs a thousand steps, not a million)."""
 
-    def __init__(self, ranges: list[tuple[int, int]]):
+    def __init__(self, ranges: list[tuple[int, int]], *, glued: bool = False):
         self.ranges = ranges
-        self.glued = False  # found only as part of tokens
+        self.glued = glued  # found only as part of tokens
         self.by_position = sorted(ranges)
         self.next_free = 0
 
