@@ -160,6 +160,30 @@ def test_a_long_sentence_is_tagged_in_overlapping_windows_each_word_where_it_has
         assert chosen and max(chosen) == max(covering.values()), word
 
 
+
+def test_batches_run_in_parallel_streams_come_back_to_their_own_sentences(trained):
+    import random
+    import threading
+    import time
+
+    from transformers import AutoTokenizer
+
+    from nerdistill.trainers.tagging import tag_sentences
+
+    _, model, sentences = trained
+    tokenizer, threads, labels = AutoTokenizer.from_pretrained(model), set(), {i: f"B-T{i}" for i in range(7)}
+
+    def run(input_ids, attention):  # each piece's label and score follow from its id; batches finish out of order
+        threads.add(threading.get_ident())
+        time.sleep(random.Random(int(input_ids.sum())).random() / 100)
+        return input_ids / 1e6, input_ids % 7
+
+    one = tag_sentences(run, labels, tokenizer, sentences, max_length=16, batch_size=4)
+    assert len(threads) == 1
+    assert tag_sentences(run, labels, tokenizer, sentences, max_length=16, batch_size=4, streams=3) == one
+    assert len(threads) > 1
+
+
 ODD_TEXTS = ["Peter  Blackburn\tflew to\u00a0Paris 🙂 .\n\nThe EU rejects it: https://example.org/a?b=c", "",
              "Alice visited York 👍🏽 and Rome ."]
 

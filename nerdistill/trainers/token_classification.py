@@ -47,6 +47,7 @@ from nerdistill.core.training.trainer import (ADDED_WITH_OLD_DEFAULT, MODEL_CARD
                                               TrainerOptions, TrainingResult, WordScores, read_model_card)
 from nerdistill.trainers.encoders import load_encoder_for_tagging
 from nerdistill.trainers.features import IGNORED, SHAPE_MARKERS, Padding, collate, encode, training_batches
+from nerdistill.trainers.onnx import BATCH_SIZE as ONNX_BATCH_SIZE
 from nerdistill.trainers.onnx import PieceTokenizer, export_onnx, exported_labels, is_exported, onnx_runner
 from nerdistill.trainers.tagging import BatchRunner, tag_sentences
 
@@ -330,9 +331,10 @@ class TokenClassificationTrainer(Trainer):
         max_length = card["options"]["max_length"]
         if is_exported(model_dir):
             tokenizer = PieceTokenizer(model_dir)
-            run, labels, markers = onnx_runner(model_dir), exported_labels(model_dir), _saved_markers(tokenizer, card)
+            (run, streams), labels = onnx_runner(model_dir), exported_labels(model_dir)
+            markers = _saved_markers(tokenizer, card)
             return lambda sentences: tag_sentences(run, labels, tokenizer, sentences, max_length=max_length,
-                                                   batch_size=self._tagging_batch_size, markers=markers)
+                                                   batch_size=ONNX_BATCH_SIZE, markers=markers, streams=streams)
         from transformers import AutoModelForTokenClassification, AutoTokenizer
 
         quiet_transformers()
