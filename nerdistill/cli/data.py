@@ -12,7 +12,10 @@ from nerdistill.core.data.labels import LabelSet
 from nerdistill.core.data.tokenizer import SplitMode, TokenizerStyle
 from nerdistill.core.annotation.agreement import agreed
 from nerdistill.core.data.articles import article_sentences, read_articles
-from nerdistill.core.data.formats import FORMATS, read_sentences, write_sentences
+from nerdistill.core.data.exchange.labelstudio import labeling_config
+from nerdistill.core.data.exchange.offsets import ImportCounts, type_names
+from nerdistill.core.data.files import write_if_changed
+from nerdistill.core.data.formats import FORMATS, describe_counts, format_of, read_sentences, write_sentences
 from nerdistill.core.data.sampling import sample_sentences
 from nerdistill.core.data.stats import corpus_stats
 from nerdistill.core.tables import format_table
@@ -22,7 +25,8 @@ existing_path = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 @click.group()
 def data() -> None:
-    """Inspect, sample and prepare sentence files (CoNLL or JSONL) and raw articles."""
+    """Inspect, sample, convert and prepare sentence files (CoNLL, JSONL and the review tools' formats) and raw
+    articles."""
 
 
 @data.command()
@@ -94,11 +98,29 @@ def sentences(articles: Path, output: Path, min_tokens: int, max_tokens: int | N
 @reading_options
 @click.option("--to", "to_format", type=click.Choice(FORMATS), default=None,
               help="Output format; by default from OUTPUT's extension.")
-def convert(file: Path, output: Path, to_format: str | None, **options) -> None:
-    """Convert FILE to OUTPUT (CoNLL <-> JSONL; IOB1 input becomes IOB2)."""
-    sentences = read_with_options(str(file), options)
-    write_sentences(sentences, output, to_format)
+@labels_option(default=None)
+@click.option("--unreviewed", type=click.Choice(["skip", "keep"]), default="skip", show_default=True,
+              help="Label Studio tasks nobody annotated: leave them out, or keep their predictions.")
+def convert(file: Path, output: Path, to_format: str | None, label_set: LabelSet | None, unreviewed: str,
+            **options) -> None:
+    """Convert FILE to OUTPUT, each in any of the formats (CoNLL, JSONL, Label Studio, doccano, Hugging Face
+    Parquet, spaCy DocBin), picked from the extension or named by --format and --to. IOB1 input becomes IOB2.
+
+    Out to Label Studio: tasks with the entities as predictions (scores where known) and, beside them,
+    OUTPUT's name with .label-config.xml, the labeling interface to paste into the project. Back from Label
+    Studio's JSON export, only reviewed tasks come by default: they are gold data a run takes as original.
+    """
+    counts = ImportCounts()
+    sentences = read_with_options(str(file), options, label_set, counts=counts, unreviewed=unreviewed)
+    for line in describe_counts(counts):
+        click.echo(f"{file}: {line}", err=True)
+    kind = format_of(output, to_format)
+    write_sentences(sentences, output, kind, label_set=label_set)
     click.echo(f"wrote {len(sentences)} sentences to {output}", err=True)
+    if kind == "labelstudio":
+        interface = output.with_name(f"{output.name.removesuffix(output.suffix)}.label-config.xml")
+        write_if_changed(interface, labeling_config(type_names(sentences, label_set)))
+        click.echo(f"wrote Label Studio's labeling interface to {interface}", err=True)
 
 
 @data.command()

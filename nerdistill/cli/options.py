@@ -37,7 +37,8 @@ def reading_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """Add ``--format``, ``--tag-column``, ``--scheme`` and ``--repair`` to a command."""
     for option in reversed([
         click.option("--format", "format_", type=click.Choice(FORMATS), default=None,
-                     help="File format; by default from the extension (.jsonl, or .conll/.txt/...)."),
+                     help="File format; by default from the extension (.conll/.txt/..., .jsonl; Label Studio "
+                          ".json, doccano .doccano.jsonl, Hugging Face .parquet, spaCy .spacy)."),
         click.option("--tag-column", type=int, default=-1, show_default=True,
                      help="CoNLL column holding the NER tags (0-based; negative counts from the end)."),
         click.option("--scheme", type=click.Choice(["iob2", "iob1"]), default="iob2", show_default=True,
@@ -49,9 +50,11 @@ def reading_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return command
 
 
-def read_with_options(path: str, options: dict[str, Any], label_set: LabelSet | None = None) -> list[Sentence]:
-    """Read ``path`` with the values of :func:`reading_options` (popped from ``options``); with a ``label_set``, a
-    type outside it is an error naming the line."""
+def read_with_options(path: str, options: dict[str, Any], label_set: LabelSet | None = None,
+                      **format_options: Any) -> list[Sentence]:
+    """Read ``path`` with the values of :func:`reading_options` (popped from ``options``) and the options of
+    particular formats (``format_options``); with a ``label_set``, a type outside it is an error naming the
+    line."""
     return read_sentences(
         path,
         options.pop("format_"),
@@ -59,6 +62,7 @@ def read_with_options(path: str, options: dict[str, Any], label_set: LabelSet | 
         scheme=options.pop("scheme"),
         on_invalid="repair" if options.pop("repair") else "error",
         label_set=label_set,
+        **format_options,
     )
 
 
