@@ -26,7 +26,8 @@ from nerdistill import load_run_config
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
 CONFIGS = ["phase1_local", "phase2_oracle", "phase2_local", "phase3_oracle", "phase3_local", "agreement_local",
-           "control_epochs", "gold_curve_local", "gold_curve_oracle", "student_vs_teacher", "teacher_demos"]
+           "control_epochs", "gold_curve_local", "gold_curve_oracle", "student_vs_teacher", "teacher_demos",
+           "teacher_demos_all"]
 REPORT_FILES = ["report.md", "report.json", "f1_by_group.png", "schedules.png", "gold_curve.png"]
 GOLD_CURVE_RUNS = ["gold-curve-local", "gold-curve-oracle"]
 #: the runs whose students are scored on the test sentences their teacher annotated

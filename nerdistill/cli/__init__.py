@@ -63,15 +63,17 @@ def _add_commands() -> None:
     from nerdistill.cli.plugins import plugins
     from nerdistill.cli.run import report, run
     from nerdistill.cli.schedules import schedules
+    from nerdistill.cli.select import select
     from nerdistill.cli.serve import serve
     from nerdistill.cli.store import store
     from nerdistill.cli.strategies import strategies
     from nerdistill.cli.tag import tag
     from nerdistill.cli.train import evaluate_model_command, predict, train
+    from nerdistill.cli.view import view
     from nerdistill.core.plugins.manager import plugin_host
 
     for command in (annotate, compare_command, data, doctor, evaluate, export, models, plugins, predict, report, run,
-                    schedules, serve, store, strategies, tag, train):
+                    schedules, select, serve, store, strategies, tag, train, view):
         cli.add_command(command)
     evaluate.add_command(evaluate_model_command)
     plugin_host().call_each("register_commands", cli=cli)

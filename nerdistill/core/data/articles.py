@@ -8,13 +8,12 @@ category (in ``meta``), so samples can be traced and stratified.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from nerdistill.core.errors import NerdistillError
-from nerdistill.core.data.files import read_text
+from nerdistill.core.data.files import read_text, text_records
 from nerdistill.core.data.sentence import Sentence
 from nerdistill.core.data.tokenizer import SplitMode, TokenizerStyle, split_sentences
 
@@ -85,15 +84,7 @@ def _text_article(path: Path, relative: Path) -> Article:
 
 
 def _jsonl_articles(path: Path) -> Iterator[Article]:
-    for number, line in enumerate(read_text(path).splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as error:
-            raise NerdistillError(f"not valid JSON ({error.msg})", path=path, line=number) from None
-        if not isinstance(record, dict) or not isinstance(record.get("text"), str):
-            raise NerdistillError("an article needs a string field 'text'", path=path, line=number)
+    for number, record in text_records(path, "an article"):
         yield Article(
             id=str(record.get("id", f"{path.stem}:{number}")),
             text=record["text"],

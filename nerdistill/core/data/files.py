@@ -55,6 +55,21 @@ def read_json(path: str | Path) -> Any:
                               line=error.lineno) from None
 
 
+def text_records(path: str | Path, what: str) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Each non-blank line of a JSONL file as ``(line number, object)``; a line that is not JSON, or not an object
+    with a string field ``text`` (``what`` says whose: "an article"), is an error naming the line."""
+    for number, line in enumerate(read_text(path).splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise NerdistillError(f"not valid JSON ({error.msg})", path=path, line=number) from None
+        if not isinstance(record, dict) or not isinstance(record.get("text"), str):
+            raise NerdistillError(f"{what} needs a string field 'text'", path=path, line=number)
+        yield number, record
+
+
 def read_toml(path: str | Path, what: str) -> dict[str, Any]:
     """A TOML file's tables; a missing or invalid file is an error naming it (``what``: "config", "labels")."""
     import tomllib

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from nerdistill.core.data.exchange.offsets import CharEntity, ImportCounts, char_entities, sentence_from_chars
-from nerdistill.core.data.files import read_text
+from nerdistill.core.data.files import text_records
 from nerdistill.core.data.labels import LabelSet
 from nerdistill.core.data.sentence import Sentence
 from nerdistill.core.errors import NerdistillError
@@ -33,15 +33,7 @@ def read_doccano(path: str | Path, *, label_set: LabelSet | None = None,
                  counts: ImportCounts | None = None) -> list[Sentence]:
     path, counts = Path(path), counts if counts is not None else ImportCounts()
     sentences = []
-    for number, line in enumerate(read_text(path).splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as error:
-            raise NerdistillError(f"not valid JSON ({error.msg})", path=path, line=number) from None
-        if not isinstance(record, dict) or not isinstance(record.get("text"), str):
-            raise NerdistillError("not a doccano record: an object with 'text'", path=path, line=number)
+    for number, record in text_records(path, "a doccano record"):
         entities = [_entity(item, path, number) for item in record.get("label", record.get("entities")) or []]
         sentences.append(sentence_from_chars(record["text"], entities, tokens=record.get("tokens"),
                                              id=str(record.get("nerdistill_id") or record.get("id") or number),
