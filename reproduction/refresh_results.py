@@ -27,7 +27,7 @@ HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
 CONFIGS = ["phase1_local", "phase2_oracle", "phase2_local", "phase3_oracle", "phase3_local", "agreement_local",
            "control_epochs", "gold_curve_local", "gold_curve_oracle", "student_vs_teacher", "teacher_demos",
-           "teacher_demos_all"]
+           "teacher_votes", "teacher_demos_all"]
 REPORT_FILES = ["report.md", "report.json", "f1_by_group.png", "schedules.png", "gold_curve.png"]
 GOLD_CURVE_RUNS = ["gold-curve-local", "gold-curve-oracle"]
 #: the runs whose students are scored on the test sentences their teacher annotated
@@ -115,6 +115,26 @@ def refresh_student_vs_teacher(runs: Path) -> None:
     print(f"student-vs-teacher.json: {len(rows)} rows")
 
 
+def refresh_teacher_votes() -> None:
+    """``results/teacher-votes.json``: the quality of the three demonstrations' annotations of the same 300
+    sentences and of their votes (issue 22, part 2), with the answers each needed."""
+    config = load_run_config(HERE / "teacher_votes.toml")
+    rows = []
+    for source in config.distill:
+        quality = config.output / "distilled" / f"{source.name}.quality.json"
+        if not quality.exists():
+            print(f"teacher-votes.json: {source.name} is not made yet: passed over")
+            continue
+        micro = json.loads(quality.read_text())["micro"]
+        voters = source.agree or [source.name]
+        asked = sum(json.loads((config.output / "distilled" / f"{name}.summary.json").read_text())["sentences"]
+                    for name in voters)  # the answers each annotation needed, whether the store had them or not
+        rows.append({"name": source.name, "sources": voters, "min_votes": source.min_votes or len(voters),
+                     "llm_calls": asked, **{key: micro[key] for key in ("precision", "recall", "f1")}})
+    (RESULTS / "teacher-votes.json").write_text(json.dumps(rows, indent=2) + "\n")
+    print(f"teacher-votes.json: {len(rows)} rows")
+
+
 def refresh_teacher_demos() -> None:
     """``results/teacher-demos.json``: the local teacher's annotation quality on the same 300 sentences with each
     way of choosing its demonstrations, and the wall time an answer took (issue 22, part 1)."""
@@ -146,6 +166,7 @@ def main() -> None:
         refresh_gold_curve(found[0].parent)
         refresh_student_vs_teacher(found[0].parent)
         refresh_teacher_demos()
+        refresh_teacher_votes()
 
 
 if __name__ == "__main__":

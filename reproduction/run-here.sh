@@ -13,7 +13,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 NERDISTILL=${NERDISTILL:-nerdistill}
-RUNS=(phase2_oracle phase2_local control_epochs phase3_local phase3_oracle agreement_local gold_curve_local gold_curve_oracle student_vs_teacher teacher_demos teacher_demos_all)  # phase 3 copies phase 2's simple mix: 2 first; the oracle curve copies the local one's gold-only models
+RUNS=(phase2_oracle phase2_local control_epochs phase3_local phase3_oracle agreement_local gold_curve_local gold_curve_oracle student_vs_teacher teacher_demos teacher_votes teacher_demos_all)  # phase 3 copies phase 2's simple mix: 2 first; the oracle curve copies the local one's gold-only models
 
 on_core() {  # on_core N COMMAND...: COMMAND alone on core N, on one thread
   local core=$1

@@ -78,13 +78,33 @@ def test_agree_keeps_the_entities_both_annotations_give(run_cli, tmp_path):
     assert kept[1].spans == []  # same words, another type
     counts = dict(line.rsplit(None, 1) for line in result.output.splitlines()[2:8])
     assert {k.strip(): int(v) for k, v in counts.items()} == {
-        "sentences in both": 2, "only in standard.jsonl": 1, "entities in standard.jsonl": 4,
-        "entities in cot.jsonl": 4, "entities in both": 1, "sentences agreed on no entity": 1}
+        "sentences in all": 2, "only in standard.jsonl or missing elsewhere": 1, "entities in standard.jsonl": 4,
+        "entities in cot.jsonl": 4, "entities given by at least 2": 1, "sentences agreed on no entity": 1}
     assert run_cli("data", "agree", first, second, "-o", out, "--require-entities").exit_code == 0
     assert [s.id for s in read_sentences(out)] == ["a"]
     other = annotation("other.jsonl", ("a", tokens[:-1], ["O"] * 6))
     result = run_cli("data", "agree", first, other, "-o", out)
-    assert result.exit_code == 1 and "'a' has other tokens in the second file" in result.output
+    assert result.exit_code == 1 and "'a' has other tokens in another annotation" in result.output
+
+
+def test_a_vote_of_three_keeps_what_two_give_with_the_vote_share_as_confidence(run_cli, tmp_path):
+    tokens = ["Alice", "met", "Bob", "in", "New", "York", "."]
+    files = []
+    for name, tags in (("a", ["B-PER", "O", "B-PER", "O", "B-LOC", "I-LOC", "O"]),
+                       ("b", ["B-PER", "O", "B-ORG", "O", "B-LOC", "O", "O"]),
+                       ("c", ["B-PER", "O", "B-PER", "O", "O", "B-LOC", "O"])):
+        files.append(tmp_path / f"{name}.jsonl")
+        files[-1].write_text(json.dumps({"id": "s", "tokens": tokens, "tags": tags}) + "\n")
+    out = tmp_path / "voted.jsonl"
+    assert run_cli("data", "agree", *files, "--min-votes", 2, "-o", out).exit_code == 0
+    (voted,) = read_sentences(out)
+    assert [(span.text, span.label) for span in voted.spans] == [("Alice", "PER"), ("Bob", "PER")]  # no York 2x
+    assert voted.meta["annotation"]["confidence"] == {"PER": [1.0, 0.6667]}
+    assert run_cli("data", "agree", *files, "--min-votes", 1, "-o", out).exit_code == 0
+    (anything,) = read_sentences(out)  # overlapping candidates: most votes first, then the earlier, the longer
+    assert [(span.text, span.label) for span in anything.spans] == [("Alice", "PER"), ("Bob", "PER"),
+                                                                       ("New York", "LOC")]
+    assert run_cli("data", "agree", *files, "--min-votes", 4, "-o", out).exit_code == 1
 
 
 def test_stats_and_evaluate_annotations_take_a_label_set(run_cli, fixtures, tmp_path):

@@ -254,7 +254,7 @@ def test_a_source_with_a_confidence_threshold_keeps_the_sentences_whose_entities
     (("epochs = 2", "epochz = 2"), "training: epochz: unknown key"),
     (("size = 6", "size = 6\nsample = 3"), "give exactly one of sample, sentences, articles, agree"),
     (("[annotation]", '[[distill]]\nname = "both"\nagree = ["conll", "cnll"]\n[annotation]'),
-     "agree names two different annotated sources (of ['conll']), not ['conll', 'cnll']"),
+     "agree names different annotated sources (of ['conll']), not ['conll', 'cnll']"),
     (("seeds = [0, 1]", "seeds = 0"), "seeds: Input should be a valid list"),
     (("model = \"openai/fake\"", "model = \"openai/fake\"\ntemprature = 0"), "temprature: unknown key"),
     (("[annotation.strategy_options]", "[annotation.rescue_options]\ntemprature = 0.5\n[annotation.strategy_options]"),
@@ -301,7 +301,7 @@ def test_the_reproduction_configs_are_valid():
     configs = {p.stem: nerdistill.load_run_config(p) for p in (ROOT / "reproduction").glob("*.toml")}
     assert set(configs) == {"phase1_local", "phase2_local", "phase3_local", "phase2_oracle", "phase3_oracle",
                             "agreement_local", "control_epochs", "gold_curve_local", "gold_curve_oracle",
-                            "student_vs_teacher", "teacher_demos"}
+                            "student_vs_teacher", "teacher_demos", "teacher_votes", "teacher_demos_all"}
     for teacher in ("local", "oracle"):
         phase2, phase3 = configs[f"phase2_{teacher}"], configs[f"phase3_{teacher}"]
         assert [g.name for g in phase2.all_groups()] == ["A", "B", "C", "D", "E"]
@@ -328,6 +328,16 @@ def test_the_reproduction_configs_are_valid():
         curve_local.data.gold, curve_local.data.seed, demos.data.original)
     assert {(d.sample, d.seed) for d in demos.distill} == {(300, curve_local.distill[0].seed)}
     assert [d.strategy_options.get("pool_size") for d in demos.distill] == [None, None, 50, 200]
+    votes = configs["teacher_votes"]  # the demonstrations' annotations, voted on: the same sentences and prompts
+    annotated = [d for d in votes.distill if d.agree is None]
+    assert all(d in demos.distill for d in annotated) and votes.data == demos.data and not votes.all_groups()
+    assert {tuple(d.agree) for d in votes.distill if d.agree} == {tuple(sorted(d.name for d in annotated))}
+    everything = configs["teacher_demos_all"]  # the best demonstrations on the curve's 1000, its gold, its test
+    (best,) = everything.distill
+    assert (best.sample, best.seed) == (curve_local.distill[0].sample, curve_local.distill[0].seed)
+    assert everything.data.teacher_on_test == curve_local.data.teacher_on_test and everything.data.seed == 1
+    assert everything.annotation.strategy_options == demos.distill[1].strategy_options
+    assert everything.training == curve_local.training and everything.reuse_models_from == [curve_local.output]
 
     control = configs["control_epochs"]  # phase 2's group A with half the epochs, on the same original sample
     assert control.training.epochs * 2 == configs["phase2_local"].training.epochs and not control.distill

@@ -172,3 +172,14 @@ def test_the_students_of_the_demonstrations_are_the_report():
             f"+{paired['difference']:.3f} ± {paired['difference_sd']:.3f} paired by seed ("
             + ", ".join(f"{paired['per_seed'][s]:+.3f}" for s in ("0", "1", "2")) + ")") in text
     assert f"higher on {paired['higher']} of {paired['seeds']}" in text
+
+
+def test_the_votes_table_is_the_results_file():
+    rows = {r["name"]: r for r in json.loads((RESULTS / "teacher-votes.json").read_text())}
+    (table,) = tables(section("Self-consistency: votes of the teacher's three annotations"), "| annotation |")
+    assert {row[0].strip("`") for row in table} == set(rows)
+    for row in table:
+        record = rows[row[0].strip("`")]
+        votes = f"{record['min_votes']} of {len(record['sources'])}" if len(record["sources"]) > 1 else "-"
+        assert row[1:] == [votes, str(record["llm_calls"]),
+                           *(f"{record[key]:.3f}" for key in ("precision", "recall", "f1"))], row

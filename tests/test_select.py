@@ -2,7 +2,7 @@
 
 import pytest
 
-from nerdistill.core.annotation.selection import (
+from nerdistill.core.training.review_selection import (
     confidence_scores,
     disagreement_scores,
     random_scores,

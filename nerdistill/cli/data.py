@@ -124,22 +124,28 @@ def convert(file: Path, output: Path, to_format: str | None, label_set: LabelSet
 
 
 @data.command()
-@click.argument("first", type=existing_path)
-@click.argument("second", type=existing_path)
+@click.argument("files", type=existing_path, nargs=-1, required=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="Where to write the agreed annotation (.jsonl or .conll).")
+@click.option("--min-votes", type=click.IntRange(min=1), default=None,
+              help="How many of FILES must give an entity [default: all of them].")
 @click.option("--require-entities", is_flag=True,
-              help="Drop the sentences the two agree on no entity in (as the paper drops entity-less ones).")
-def agree(first: Path, second: Path, output: Path, require_entities: bool) -> None:
-    """Keep the entities both FIRST and SECOND give (two annotations of the same sentences, say by two prompt
-    strategies): higher precision, lower recall. Sentences are matched by id."""
-    kept, counts = agreed(read_sentences(first), read_sentences(second))
+              help="Drop the sentences the files agree on no entity in (as the paper drops entity-less ones).")
+def agree(files: tuple[Path, ...], output: Path, min_votes: int | None, require_entities: bool) -> None:
+    """Keep the entities enough of FILES give (two or more annotations of the same sentences, say by two prompt
+    strategies, or with other demonstrations): with all of them, higher precision and lower recall; with a
+    majority of three or more, a vote (self-consistency). Each kept entity's vote share is its confidence.
+    Sentences are matched by id."""
+    if len(files) < 2:
+        raise click.UsageError("give two or more annotation files")
+    kept, counts = agreed([read_sentences(path) for path in files], min_votes)
     if require_entities:
         kept = [s for s in kept if s.spans]
     write_sentences(kept, output)
     click.echo(format_table(["", "count"], [
-        ("sentences in both", counts.sentences), (f"only in {first.name}", counts.only_in_first),
-        (f"entities in {first.name}", counts.entities_first), (f"entities in {second.name}", counts.entities_second),
-        ("entities in both", counts.entities_agreed), ("sentences agreed on no entity", counts.without_entities),
+        ("sentences in all", counts.sentences), (f"only in {files[0].name} or missing elsewhere", counts.only_in_first),
+        *((f"entities in {path.name}", n) for path, n in zip(files, counts.entities)),
+        (f"entities given by at least {min_votes or len(files)}", counts.entities_agreed),
+        ("sentences agreed on no entity", counts.without_entities),
     ]))
     click.echo(f"wrote {len(kept)} sentences to {output}", err=True)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from nerdistill.core.annotation.selection import (
+from nerdistill.core.training.review_selection import (
     NEEDS_MODEL,
     confidence_scores,
     disagreement_scores,

@@ -382,18 +382,20 @@ class Engine:
         return job.store.seconds_per_answer({key for _, _, key in job.requests(sentences)})
 
     def _agree_source(self, source: DistillSource) -> dict[str, Any]:
-        """The entities two annotated sources both give: no LLM call, scored like them where gold exists."""
-        first, second = (read_sentences(self._distilled_path(name), label_set=self.label_set)
-                         for name in source.agree)
-        both, counts = agreed(first, second)
-        kept = [s for s in both if s.spans] if source.require_entities else both
+        """The entities enough annotated sources give: no LLM call, scored like them where gold exists."""
+        annotations = [read_sentences(self._distilled_path(name), label_set=self.label_set) for name in source.agree]
+        voted, counts = agreed(annotations, source.min_votes)
+        kept = [s for s in voted if s.spans] if source.require_entities else voted
         write_distilled(kept, [], self._distilled_path(source.name))
-        record = {"agreement": source.agree, **asdict(counts), "written": len(kept),
-                  "dropped_without_entities": len(both) - len(kept)}
+        min_votes = source.min_votes or len(source.agree)
+        record = {"agreement": source.agree, "min_votes": min_votes, **asdict(counts),
+                  "entities": dict(zip(source.agree, counts.entities)), "written": len(kept),
+                  "dropped_without_entities": len(voted) - len(kept)}
         self._write_summary(source.name, record)
-        self._write_quality(source.name, self.inputs()[source.agree[0]], both, {"agreement": source.agree})
-        log.info("%s: %d of %d entities agreed, %d sentences written", source.name, counts.entities_agreed,
-                 counts.entities_first, len(kept))
+        self._write_quality(source.name, self.inputs()[source.agree[0]], voted,
+                            {"agreement": source.agree, "min_votes": min_votes})
+        log.info("%s: %d entities given by at least %d of %d sources, %d sentences written", source.name,
+                 counts.entities_agreed, min_votes, len(source.agree), len(kept))
         return record
 
     def _distilled_path(self, name: str, suffix: str = ".jsonl") -> Path:

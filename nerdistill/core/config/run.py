@@ -77,9 +77,11 @@ class DistillSource(Section):
     seed: int | None = Field(None, description="sampling seed (default: data.seed plus the source's position)")
     strategy: str | None = Field(None, description="overrides annotation.strategy for this source")
     strategy_options: dict[str, Any] = Field(default_factory=dict, description="merged over annotation's")
-    agree: list[str] | None = Field(None, min_length=2, max_length=2,
-                                    description="two other sources of the same sentences: the entities both "
-                                                "give (no LLM call)")
+    agree: list[str] | None = Field(None, min_length=2,
+                                    description="two or more other sources of the same sentences: the entities "
+                                                "enough of them give (min_votes; no LLM call)")
+    min_votes: int | None = Field(None, ge=1, description="with agree: the sources that must give an entity "
+                                  "(default: all); its share of the votes is its confidence")
     require_entities: bool = Field(False, description="drop sentences the LLM found no entity in")
     min_confidence: float | None = Field(None, ge=0, le=1, description="drop sentences with an entity the LLM gave "
                                          "a lower probability (needs the provider's logprobs = true)")
@@ -91,7 +93,9 @@ class DistillSource(Section):
             raise ValueError("give exactly one of sample, sentences, articles, agree "
                              f"(got {', '.join(given) or 'none'})")
         if self.agree is not None and self.min_confidence is not None:
-            raise ValueError("min_confidence is for a source an LLM annotates, not an agreement of two")
+            raise ValueError("min_confidence is for a source an LLM annotates, not an agreement (use min_votes)")
+        if self.min_votes is not None and (self.agree is None or self.min_votes > len(self.agree)):
+            raise ValueError("min_votes goes with agree, and at most the number of sources agree names")
         return self
 
 
@@ -166,8 +170,9 @@ class RunConfig(Section):
             raise ValueError("data.teacher_on_test needs data.test to sample from")
         annotated = [d.name for d in self.distill if d.agree is None]
         for source in self.distill:
-            if source.agree is not None and (len(set(source.agree)) != 2 or set(source.agree) - set(annotated)):
-                raise ValueError(f"distill {source.name!r}: agree names two different annotated sources "
+            if source.agree is not None and (len(set(source.agree)) != len(source.agree)
+                                             or set(source.agree) - set(annotated)):
+                raise ValueError(f"distill {source.name!r}: agree names different annotated sources "
                                  f"(of {annotated}), not {source.agree}")
         earlier: list[str] = []
         for group in self.groups:
