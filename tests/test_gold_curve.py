@@ -12,10 +12,9 @@ from nerdistill.core.data.sampling import nested_sample, sample_sentences
 from nerdistill.core.engine import Engine
 from nerdistill.core.errors import NerdistillError
 from nerdistill.core.reporting.curve import gold_curves, gold_equivalent, merged_curves
+from tests.oracle_configs import ROOT, SAMPLES, oracle_run_config
 from tests.tiny_bert import build_tiny_bert
 
-ROOT = Path(__file__).resolve().parents[1]
-SAMPLES = ROOT / "examples" / "data" / "conll2003-sample"
 #: the curve's three groups: the distilled student (trained once), gold only, and the student fine-tuned on gold
 GROUPS = '''
 [[groups]]
@@ -40,36 +39,9 @@ def tiny_bert(tmp_path_factory):
 
 
 def write_sweep(tmp_path, tiny_bert, *, sizes="[0, 4, 8]", groups=None, training="", data="") -> Path:
-    config = tmp_path / "sweep.toml"
-    config.write_text(f"""
-name = "sweep"
-output = "run"
-seeds = [0, 1]
-
-[data]
-gold = "{SAMPLES / 'original.conll'}"
-test = "{ROOT / 'tests' / 'fixtures' / 'mini.conll'}"
-original = {sizes}
-{data}
-
-[[distill]]
-name = "conll"
-sample = 6
-seed = 5
-
-[annotation]
-provider = "oracle-noise"
-
-[training]
-encoder = "{tiny_bert}"
-epochs = 2
-batch_size = 8
-learning_rate = 1e-3
-{training}
-
-{groups or GROUPS}
-""")
-    return config
+    return oracle_run_config(tmp_path / "sweep.toml", tiny_bert, name="sweep", test=ROOT / "tests" / "fixtures" /
+                             "mini.conll", data=f"original = {sizes}\n{data}", groups=groups or GROUPS,
+                             training=training)
 
 
 def test_nested_samples_hold_each_other_and_the_largest_is_the_whole_set():

@@ -8,10 +8,9 @@ import pytest
 
 import nerdistill
 from nerdistill.core.errors import NerdistillError
+from tests.oracle_configs import SAMPLES, oracle_run_config
 from tests.tiny_bert import build_tiny_bert
 
-ROOT = Path(__file__).resolve().parents[1]
-SAMPLES = ROOT / "examples" / "data" / "conll2003-sample"
 
 
 @pytest.fixture(scope="module")
@@ -21,42 +20,16 @@ def tiny_bert(tmp_path_factory):
 
 def write_config(tmp_path, tiny_bert, *, data="teacher_on_test = 20", group_training="{distilled_o_weight = 0.5}",
                  source="conll") -> Path:
-    config = tmp_path / "run.toml"
-    config.write_text(f"""
-name = "against"
-output = "run"
-seeds = [0, 1]
-
-[data]
-gold = "{SAMPLES / 'original.conll'}"
-test = "{SAMPLES / 'test.conll'}"
-{data}
-
-[[distill]]
-name = "{source}"
-sample = 6
-seed = 5
-
-[annotation]
-provider = "oracle-noise"
-
-[training]
-encoder = "{tiny_bert}"
-epochs = 2
-batch_size = 8
-learning_rate = 1e-3
-max_length = 64
-
-[[groups]]
+    groups = f"""[[groups]]
 name = "plain"
 schedule = "pure_distilled"
 
 [[groups]]
 name = "weighted"
 schedule = "pure_distilled"
-training = {group_training}
-""")
-    return config
+training = {group_training}"""
+    return oracle_run_config(tmp_path / "run.toml", tiny_bert, name="against", test=SAMPLES / "test.conll",
+                             data=data, groups=groups, source=source, training="max_length = 64")
 
 
 def test_students_are_scored_on_the_test_sentences_their_teacher_annotated(tmp_path, tiny_bert):
