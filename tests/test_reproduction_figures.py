@@ -7,6 +7,7 @@ from the run folder: a figure copied wrong, or left behind when more seeds come 
 
 import json
 import re
+import statistics
 from pathlib import Path
 
 import pytest
@@ -183,3 +184,37 @@ def test_the_votes_table_is_the_results_file():
         votes = f"{record['min_votes']} of {len(record['sources'])}" if len(record["sources"]) > 1 else "-"
         assert row[1:] == [votes, str(record["llm_calls"]),
                            *(f"{record[key]:.3f}" for key in ("precision", "recall", "f1"))], row
+
+
+def _models(run: str) -> dict[tuple[str, int], dict]:
+    report = json.loads((RESULTS / run / "report.json").read_text())
+    return {(m["group"] + (f"@{m['original_sentences']}" if m.get("original_sentences") else ""), m["seed"]): m
+            for m in report["models"]}
+
+
+def test_the_best_demonstrations_on_all_1000_are_the_report():
+    report = json.loads((RESULTS / "teacher-demos-all" / "report.json").read_text())
+    quality = report["annotation"]["embedding-1000"]["quality"]["micro"]
+    text = " ".join(section("The best demonstrations on all 1000 sentences").split())
+    assert (f"micro precision {quality['precision']:.3f}, recall {quality['recall']:.3f}, F1 {quality['f1']:.3f}"
+            in text)
+    ours, curve = _models("teacher-demos-all"), _models("gold-curve-local")
+    seeds = (0, 1, 2)
+
+    def described(group: str, against: dict, against_group: str) -> str:
+        mine = [ours[(group, s)]["f1"] for s in seeds]
+        differences = [ours[(group, s)]["f1"] - against[(against_group, s)]["f1"] for s in seeds]
+        return (f"{statistics.fmean(mine):.3f} ± {statistics.stdev(mine):.3f}", f"{statistics.fmean(differences):+.3f}",
+                ", ".join(f"{d:+.3f}" for d in differences))
+
+    mean, difference, per_seed = described("distilled", curve, "distilled")
+    assert f"score {mean} on the test split" in text and f"{difference} paired by seed ({per_seed})" in text
+    mean, difference, per_seed = described("distilled-then-gold@1000", ours, "gold@1000")
+    assert f"distilled-then-gold {mean}" in text and f"{difference} over gold alone ({per_seed})" in text
+    gold, fixed_then_gold, fixed = ([models[(group, s)]["f1"] for s in seeds] for models, group in (
+        (ours, "gold@1000"), (curve, "distilled-then-gold@1000"), (curve, "distilled")))
+    assert f"against {statistics.fmean(gold):.3f} ± {statistics.stdev(gold):.3f} for gold alone" in text
+    assert (f"fixed examples' labels scored {statistics.fmean(fixed_then_gold):.3f} ± "
+            f"{statistics.stdev(fixed_then_gold):.3f}") in text and f"against {statistics.fmean(fixed):.3f} for" in text
+    sample = ", ".join(f"{ours[('distilled', s)]['teacher_on_test']['f1']:.3f}" for s in seeds[:-1])
+    assert f"the students score {sample} and" in text
