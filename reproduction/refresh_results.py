@@ -31,7 +31,7 @@ CONFIGS = ["phase1_local", "phase2_oracle", "phase2_local", "phase3_oracle", "ph
 REPORT_FILES = ["report.md", "report.json", "f1_by_group.png", "schedules.png", "gold_curve.png"]
 GOLD_CURVE_RUNS = ["gold-curve-local", "gold-curve-oracle"]
 #: the runs whose students are scored on the test sentences their teacher annotated
-AGAINST_TEACHER_RUNS = ["gold-curve-local", "gold-curve-oracle", "student-vs-teacher"]
+AGAINST_TEACHER_RUNS = ["gold-curve-local", "gold-curve-oracle", "student-vs-teacher", "teacher-demos-all"]
 STUDENT_VS_TEACHER_KEYS = ["name", "teacher", "gold_sentences", "teacher_f1", "student_f1_mean", "student_f1_sd",
                            "seeds", "llm_calls", "cpu_minutes"]
 #: (run folders, what to compare, title, output, plot): each a ``nerdistill compare`` of docs/reproduction.md
