@@ -12,7 +12,7 @@ from pathlib import Path
 
 from nerdistill.core.errors import NerdistillError
 from nerdistill.core.data.files import read_text
-from nerdistill.core.data.labels import DECLARE_TYPES, LabelSet
+from nerdistill.core.data.labels import LabelSet
 from nerdistill.core.data.sentence import Sentence
 from nerdistill.core.data.tags import InvalidTagPolicy, TagError, TagScheme, split_tag, to_iob2
 
@@ -158,8 +158,7 @@ class _ConllReader:
         except TagError as error:
             raise self.error(str(error), number) from None
         if label is not None and self.label_set is not None and label not in self.label_set:
-            raise self.error(f"tag {tag!r}: type {label!r} is not in the label set "
-                             f"({', '.join(self.label_set.names)}): {DECLARE_TYPES}", number)
+            raise self.error(f"tag {tag!r}: {self.label_set.outside(label)}", number)
         return tag
 
     def flush(self) -> None:

@@ -9,7 +9,7 @@ from pydantic import ValidationError
 
 from nerdistill.core.errors import NerdistillError
 from nerdistill.core.data.files import read_text
-from nerdistill.core.data.labels import DECLARE_TYPES, LabelSet
+from nerdistill.core.data.labels import LabelSet
 from nerdistill.core.data.sentence import Sentence
 
 
@@ -48,5 +48,4 @@ def _check_labels(sentence: Sentence, label_set: LabelSet | None, path: Path, li
         return
     for span in sentence.spans:
         if span.label not in label_set:
-            raise NerdistillError(f"type {span.label!r} is not in the label set "
-                                  f"({', '.join(label_set.names)}): {DECLARE_TYPES}", path=path, line=line)
+            raise NerdistillError(label_set.outside(span.label), path=path, line=line)

@@ -93,6 +93,10 @@ class LabelSet(BaseModel):
     def __contains__(self, name: object) -> bool:
         return name in self.names
 
+    def outside(self, name: str) -> str:
+        """What to say of a type this set lacks, in any file or command that meets one."""
+        return f"type {name!r} is not in the label set ({', '.join(self.names)}): {DECLARE_TYPES}"
+
     def description(self, name: str) -> str:
         return next(t.description for t in self.types if t.name == name)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import BinaryIO
 
-from nerdistill.core.data.labels import DECLARE_TYPES, LabelSet
+from nerdistill.core.data.labels import LabelSet
 from nerdistill.core.data.sentence import Sentence
 from nerdistill.core.data.tags import Span
 from nerdistill.core.errors import NerdistillError
@@ -54,8 +54,7 @@ def read_docbin(path: str | Path, *, label_set: LabelSet | None = None) -> list[
         spans = []
         for entity in doc.ents:
             if label_set is not None and entity.label_ not in label_set:
-                raise NerdistillError(f"doc {number}: type {entity.label_!r} is not in the label set "
-                                      f"({', '.join(label_set.names)}): {DECLARE_TYPES}", path=path)
+                raise NerdistillError(f"doc {number}: {label_set.outside(entity.label_)}", path=path)
             inside = [position[t.i] for t in entity if t.i in position]
             spans.append(Span(start=inside[0], end=inside[-1] + 1, label=entity.label_))
         if words:

@@ -75,8 +75,7 @@ def read_parquet(path: str | Path, *, label_set: LabelSet | None = None) -> list
                             tags=tuple(tags) if tags is not None else None)
         for span in sentence.spans if label_set is not None else []:
             if span.label not in label_set:
-                raise NerdistillError(f"row {number}: type {span.label!r} is not in the label set "
-                                      f"({', '.join(label_set.names)})", path=path)
+                raise NerdistillError(f"row {number}: {label_set.outside(span.label)}", path=path)
         sentences.append(sentence)
     return sentences
 

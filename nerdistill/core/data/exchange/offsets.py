@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from nerdistill.core.data.labels import DECLARE_TYPES, LabelSet
+from nerdistill.core.data.labels import LabelSet
 from nerdistill.core.data.sentence import Sentence
 from nerdistill.core.data.tags import Span
 from nerdistill.core.data.tokenizer import TOKENIZERS
@@ -101,8 +101,7 @@ def sentence_from_chars(text: str, entities: list[CharEntity], *, tokens: list[s
     spans = []
     for entity in sorted(entities, key=lambda e: (e.start, e.end)):
         if label_set is not None and entity.label not in label_set:
-            raise NerdistillError(f"{where}: type {entity.label!r} is not in the label set "
-                                  f"({', '.join(label_set.names)}): {DECLARE_TYPES}", path=path)
+            raise NerdistillError(f"{where}: {label_set.outside(entity.label)}", path=path)
         covered = [i for i, (start, end) in enumerate(offsets) if start < entity.end and end > entity.start]
         if not covered:
             raise NerdistillError(f"{where}: the entity at characters {entity.start}-{entity.end} covers no word",
