@@ -4,7 +4,8 @@ It answers ``POST /v1/chat/completions`` with a deterministic annotation of the 
 sent (every capitalised token is a MISC entity), after a fixed latency, and can misbehave on purpose:
 rate limits (429 with Retry-After), server errors (500), replies slower than the client's timeout,
 and malformed bodies, each for the first N calls about a sentence, and invalid answers to greedy decoding.
-It counts calls per sentence.
+It counts calls per sentence. It also runs batch jobs through OpenAI's files and batches endpoints
+(tests/fake_batches.py), with their own ways to misbehave.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from tests.fake_batches import FakeBatches
 
 SENTENCE = re.compile(r'Sentence: """(.*)"""', re.S)
 
@@ -35,6 +38,12 @@ class Behaviour:
     unsure_of: str | None = None  # asked for logprobs: this word gets probability 0.2, every other token 0.99
     required_key: str | None = None  # a request without "Authorization: Bearer <this>" gets 401, as vLLM's does
     entity_type: str = "MISC"  # the type every capitalised token is given
+    # batch jobs (tests/fake_batches.py)
+    batch_polls: int = 1  # a job is in progress for this many looks at it, then ends
+    batch_failed_line: str | None = None  # the line of a sentence with this string fails (HTTP 500 in the error file)
+    batch_expires: bool = False  # the job ends "expired", with only the first half of its lines answered
+    batch_partial: bool = False  # the job ends "completed", but its output file lacks its last line
+    batch_fails: bool = False  # the job ends "failed" (its input file refused), answering nothing
 
 
 @dataclass
@@ -42,9 +51,11 @@ class FakeOpenAIServer:
     behaviour: Behaviour = field(default_factory=Behaviour)
     calls: Counter = field(default_factory=Counter)
     keys_seen: list = field(default_factory=list)  # the Authorization header of every request
+    bodies: list = field(default_factory=list)  # every chat completion request sent directly
 
     def __post_init__(self):
         self.lock = threading.Lock()
+        self.batches = FakeBatches(self)
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -52,12 +63,18 @@ class FakeOpenAIServer:
                 pass
 
             def do_POST(self):
-                body = json.loads(self.rfile.read(int(self.headers.get("content-length", 0))))
-                server.keys_seen.append(self.headers.get("authorization", ""))
-                required = server.behaviour.required_key
-                if required is not None and self.headers.get("authorization") != f"Bearer {required}":
-                    return server._send(self, 401, {"error": {"message": "Invalid API key", "type": "auth_error"}})
-                server.respond(self, body)
+                data = self.rfile.read(int(self.headers.get("content-length", 0)))
+                if server.refused(self):
+                    return
+                if self.path.startswith("/v1/files"):
+                    return server._send(self, *server.batches.upload(data, self.headers.get("content-type", "")))
+                if self.path.startswith("/v1/batches"):
+                    return server._send(self, *server.batches.create(json.loads(data)))
+                server.respond(self, json.loads(data))
+
+            def do_GET(self):
+                if not server.refused(self):
+                    server._send(self, *server.batches.get(self.path))
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
@@ -75,59 +92,68 @@ class FakeOpenAIServer:
         self.httpd.shutdown()
         self.httpd.server_close()
 
+    def refused(self, handler: BaseHTTPRequestHandler) -> bool:
+        """Record the request's key; answer 401 (and say so) where it is not the one required."""
+        self.keys_seen.append(handler.headers.get("authorization", ""))
+        required = self.behaviour.required_key
+        if required is not None and handler.headers.get("authorization") != f"Bearer {required}":
+            self._send(handler, 401, {"error": {"message": "Invalid API key", "type": "auth_error"}})
+            return True
+        return False
+
     def respond(self, handler: BaseHTTPRequestHandler, body: dict) -> None:
-        matches = (SENTENCE.search(m["content"]) for m in reversed(body["messages"]) if m["role"] == "user")
-        match = next((m for m in matches if m), None)  # a re-ask is about the sentence asked before it
-        sentence = match.group(1) if match else ""
+        self.bodies.append(body)
+        self._send(handler, *self.reply(body))
+
+    def reply(self, body: dict) -> tuple[int, dict | bytes, dict]:
+        """The status, payload (JSON, or bytes that are not) and headers answering the chat completion ``body``:
+        over HTTP, or as a line of a batch job's output."""
+        sentence = sentence_of(body)
         with self.lock:
             self.calls[sentence] += 1
             n = self.calls[sentence]
         b = self.behaviour
         time.sleep(b.latency)
         if b.loops_when_greedy is not None and b.loops_when_greedy in sentence and not body.get("temperature"):
-            return self._invalid_answer(handler, sentence)
+            return self._invalid_answer(sentence)
         stages = [("rate_limited", b.rate_limited), ("server_errors", b.server_errors), ("slow", b.slow),
                   ("malformed", b.malformed), ("invalid_answer", b.invalid_answer)]
         limit = 0
         for name, count in stages:
             limit += count
             if n <= limit:
-                return getattr(self, f"_{name}")(handler, sentence)
-        self._answer(handler, json.dumps(annotate(sentence, b.entity_type)), logprobs=bool(body.get("logprobs")))
+                return getattr(self, f"_{name}")(sentence)
+        return self._completion(json.dumps(annotate(sentence, b.entity_type)), logprobs=bool(body.get("logprobs")))
 
-    def _rate_limited(self, handler, sentence):
-        self._send(handler, 429, {"error": {"message": "Rate limit reached", "type": "rate_limit"}},
-                   {"Retry-After": "0.05"})
+    def _rate_limited(self, sentence):
+        return 429, {"error": {"message": "Rate limit reached", "type": "rate_limit"}}, {"Retry-After": "0.05"}
 
-    def _server_errors(self, handler, sentence):
-        self._send(handler, 500, {"error": {"message": "internal error", "type": "server_error"}})
+    def _server_errors(self, sentence):
+        return 500, {"error": {"message": "internal error", "type": "server_error"}}, {}
 
-    def _slow(self, handler, sentence):
+    def _slow(self, sentence):
         time.sleep(self.behaviour.slow_seconds)
-        self._answer(handler, json.dumps(annotate(sentence, self.behaviour.entity_type)))
+        return self._completion(json.dumps(annotate(sentence, self.behaviour.entity_type)))
 
-    def _malformed(self, handler, sentence):
-        handler.send_response(200)
-        handler.send_header("content-type", "application/json")
-        handler.end_headers()
-        handler.wfile.write(b"{this is not json")
+    def _malformed(self, sentence):
+        return 200, b"{this is not json", {}
 
-    def _invalid_answer(self, handler, sentence):
-        self._answer(handler, "I cannot help with that.")
+    def _invalid_answer(self, sentence):
+        return self._completion("I cannot help with that.")
 
-    def _answer(self, handler, content: str, *, logprobs: bool = False) -> None:
+    def _completion(self, content: str, *, logprobs: bool = False) -> tuple[int, dict, dict]:
         choice = {"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}
         if logprobs:  # OpenAI's format; the tokens are words and single other characters
             unsure = self.behaviour.unsure_of
             choice["logprobs"] = {"content": [
                 {"token": token, "logprob": math.log(0.2 if token == unsure else 0.99), "bytes": list(token.encode()),
                  "top_logprobs": []} for token in re.findall(r"\w+|\W", content)]}
-        self._send(handler, 200, {
-            "id": "chatcmpl-fake", "object": "chat.completion", "created": int(time.time()), "model": "fake",
-            "choices": [choice], "usage": {"prompt_tokens": 100, "completion_tokens": 10, "total_tokens": 110}})
+        return 200, {"id": "chatcmpl-fake", "object": "chat.completion", "created": int(time.time()), "model": "fake",
+                     "choices": [choice], "usage": {"prompt_tokens": 100, "completion_tokens": 10,
+                                                    "total_tokens": 110}}, {}
 
-    def _send(self, handler, status: int, payload: dict, headers: dict | None = None) -> None:
-        data = json.dumps(payload).encode()
+    def _send(self, handler, status: int, payload: dict | bytes, headers: dict | None = None) -> None:
+        data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
         try:
             handler.send_response(status)
             handler.send_header("content-type", "application/json")
@@ -138,6 +164,14 @@ class FakeOpenAIServer:
             handler.wfile.write(data)
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client gave up (a timeout): nothing to answer
+
+
+def sentence_of(body: dict) -> str:
+    """The sentence a chat completion request is about: the last user message's (a re-ask is about the
+    sentence asked before it)."""
+    matches = (SENTENCE.search(m["content"]) for m in reversed(body["messages"]) if m["role"] == "user")
+    match = next((m for m in matches if m), None)
+    return match.group(1) if match else ""
 
 
 def annotate(sentence: str, entity_type: str = "MISC") -> dict[str, list[str]]:

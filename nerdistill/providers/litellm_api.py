@@ -17,6 +17,7 @@ from nerdistill.core.annotation.outcome import CredentialsRejected
 from nerdistill.core.errors import NerdistillError
 from nerdistill.core.annotation.llm import InstructorMode, LiteLLMAsker, import_litellm
 from nerdistill.core.annotation.provider import Provider, ProviderOptions, is_loopback
+from nerdistill.providers.litellm_batches import LiteLLMBatches
 
 DEFAULT_MODEL = "openai/gpt-4-0125-preview"
 
@@ -38,6 +39,10 @@ class LiteLLMOptions(ProviderOptions):
     extra: dict[str, Any] = Field(default_factory=dict, description="more litellm.completion arguments")
     logprobs: bool = Field(False, description="ask for the log probabilities of the answer's tokens, for each "
                            "entity's confidence (OpenAI and servers like it; not in tools mode)")
+    batch: bool = Field(False, description="send the requests the store cannot answer as batch jobs (OpenAI's "
+                        "batch API through litellm: half the price, answers within 24 hours)")
+    batch_poll_seconds: float = Field(60.0, gt=0, description="seconds between looks at a batch job")
+    batch_max_requests: int = Field(50_000, gt=0, description="the most requests one batch job holds")
 
     @field_validator("logprobs")
     @classmethod
@@ -54,10 +59,11 @@ class LiteLLMProvider(Provider):
     options: LiteLLMOptions
 
     def identity(self) -> dict[str, Any]:
-        # the timeout and the key's variable do not change an answer; logprobs, added later, is out while off
+        # the timeout, the key's variable and how requests travel (one by one or in batch jobs) do not change an
+        # answer; logprobs, added later, is out while off
         unset = set() if self.options.logprobs else {"logprobs"}
-        return {"provider": self.name,
-                **self.options.model_dump(mode="json", exclude={"timeout", "api_key_env", *unset})}
+        travel = {"timeout", "api_key_env", "batch", "batch_poll_seconds", "batch_max_requests"}
+        return {"provider": self.name, **self.options.model_dump(mode="json", exclude={*travel, *unset})}
 
     def check(self, *, offline: bool) -> None:
         base = self.options.api_base
@@ -99,6 +105,18 @@ class LiteLLMProvider(Provider):
         return list(litellm.validate_environment(model=self.options.model).get("missing_keys") or [])
 
     def asker(self) -> LiteLLMAsker:
+        return LiteLLMAsker(self._completion_options(), self.options.mode)
+
+    def batch_client(self) -> LiteLLMBatches | None:
+        if not self.options.batch:
+            return None
+        return LiteLLMBatches(self._completion_options(), self.options.mode,
+                              poll_seconds=self.options.batch_poll_seconds,
+                              max_requests=self.options.batch_max_requests, price=self.batch_price)
+
+    def _completion_options(self) -> dict[str, Any]:
+        """litellm.completion's arguments for every call: the model, the sampling options, the API's address
+        and key."""
         litellm = import_litellm()
         if "gpt-4-0125-preview" not in litellm.model_cost:
             litellm.register_model({"gpt-4-0125-preview": GPT4_0125_PRICE})
@@ -116,16 +134,27 @@ class LiteLLMProvider(Provider):
             key = os.environ.get(self._key_variable()) or "no-key-needed"
         if key is not None:
             options["api_key"] = key
-        return LiteLLMAsker(options, self.options.mode)
+        return options
 
     def price(self, prompt_tokens: int, completion_tokens: int) -> float | None:
         if self.options.api_base and is_loopback(self.options.api_base):
             return 0.0
         litellm = import_litellm()
-        self.asker()  # registers the GPT-4 price where needed
+        self._completion_options()  # registers the GPT-4 price where needed
         try:
             prompt_cost, completion_cost = litellm.cost_per_token(
                 model=self.options.model, prompt_tokens=prompt_tokens, completion_tokens=completion_tokens)
         except Exception:  # litellm raises for models it has no price for
             return None
         return prompt_cost + completion_cost
+
+    def batch_price(self, prompt_tokens: int, completion_tokens: int) -> float | None:
+        """The price in a batch job: the model's batch rates where litellm's table has them, else half the
+        direct price (OpenAI's and Anthropic's batch discount, as litellm reckons it)."""
+        if self.price(prompt_tokens, completion_tokens) in (None, 0.0):
+            return self.price(prompt_tokens, completion_tokens)
+        from litellm.cost_calculator import batch_cost_calculator
+
+        usage = import_litellm().Usage(prompt_tokens=prompt_tokens, completion_tokens=completion_tokens,
+                                       total_tokens=prompt_tokens + completion_tokens)
+        return sum(batch_cost_calculator(usage, self.options.model))

@@ -41,6 +41,10 @@ def estimate(job: AnnotationJob, sentences: list[Sentence], completion_tokens: i
     price = job.provider.price(prompt_tokens, completion) if job.provider.calls_llm else 0.0
     figures = {"sentences": len(sentences), "cached": len(sentences) - len(uncached), "calls": calls,
                "prompt_tokens": prompt_tokens, "completion_tokens_estimate": completion, "cost_estimate": price}
+    batch_price = job.provider.batch_price(prompt_tokens, completion) if job.provider.calls_llm else None
+    if batch_price is not None:  # where the provider has a batch API, what the same requests cost in batch jobs
+        figures["cost_estimate_batch"] = batch_price
+        figures["sent_as"] = "batch jobs" if job.provider.batch_client() is not None else "direct calls"
     if calls:
         median = measured["median_seconds"] if measured else None
         figures.update(completion_tokens_from=basis,

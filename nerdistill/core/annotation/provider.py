@@ -9,7 +9,7 @@ about the provider that can change an answer, without secrets: it is part of eve
 from __future__ import annotations
 
 import ipaddress
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlparse
 
 from pydantic import BaseModel, ConfigDict
@@ -17,6 +17,9 @@ from pydantic import BaseModel, ConfigDict
 from nerdistill.core.annotation.outcome import Asker, Outcome, Request, annotate_sentence
 from nerdistill.core.config.loading import Configured
 from nerdistill.core.data.sentence import Sentence
+
+if TYPE_CHECKING:
+    from nerdistill.core.annotation.batch import BatchClient
 
 
 class ProviderOptions(BaseModel):
@@ -79,6 +82,16 @@ class Provider(Configured):
         """The cost in dollars of a call of this size, or None where the price is unknown (for the dry run's
         estimate and the summaries); by default free, as a local model is."""
         return 0.0
+
+    def batch_client(self) -> BatchClient | None:
+        """Where the provider is set to send its requests as batch jobs: the client of its batch API
+        (:mod:`nerdistill.core.annotation.batch`); by default None, each request a call of its own."""
+        return None
+
+    def batch_price(self, prompt_tokens: int, completion_tokens: int) -> float | None:
+        """The cost in dollars of a request of this size in a batch job, or None where the provider has no
+        batch API (the dry run shows it beside :meth:`price`)."""
+        return None
 
 
 def is_loopback(url: str) -> bool:

@@ -7,6 +7,8 @@
   invalid answers. A sentence still failing is recorded with its reason (and not stored, so the next
   run tries it again) and the run goes on. An error no retry can fix (a rejected API key) stops the
   run; everything answered before it stays stored.
+- A provider set to batch mode gets those requests as batch jobs instead
+  (:mod:`nerdistill.core.annotation.batch`), its answers stored and counted the same way.
 - A job may have a *rescue*: the same provider with other options (a repeat penalty, a temperature, a
   stronger model), asked once more for the sentences whose answer was invalid. Its answers are cached
   under their own keys like any other, and a rescued sentence says so in its annotation.
@@ -22,6 +24,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from nerdistill.core.annotation.batch import BatchCalls
 from nerdistill.core.annotation.outcome import (Outcome, Request, TransportError, Usage, apply_alignment,
                                                 build_request, keep_known_types)
 from nerdistill.core.errors import NerdistillError
@@ -171,7 +174,12 @@ class AnnotationJob:
         if pending:  # checked only now: answers all in the store need no key, model or network
             self.provider.check(offline=self.offline)
             retry_failed_before = now if self.retry_failed else None
-            _Calls(self, planned, pending, outcomes, summary, retry_failed_before=retry_failed_before).run()
+            client = self.provider.batch_client()
+            calls = (_Calls(self, planned, pending, outcomes, summary, retry_failed_before=retry_failed_before)
+                     if client is None else
+                     BatchCalls(self, client, planned, pending, outcomes, summary,
+                                retry_failed_before=retry_failed_before))
+            calls.run()
         return [(planned[i][0], outcomes[i]) for i in range(len(planned))], summary
 
     def _call(self, sentence: Sentence, request: Request) -> Outcome:

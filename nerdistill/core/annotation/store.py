@@ -48,6 +48,22 @@ create table if not exists claims (
     since real not null
 );
 """
+# batch jobs (core/annotation/batch.py): made only when a run first sends one, so that an old store opened by a
+# direct run is left as it was. A job is recorded, with its requests, before it is sent: a process stopped at
+# any moment finds it again (by its tag, in the job's metadata, where it stopped before learning the id).
+BATCH_SCHEMA = """
+create table if not exists batches (
+    tag text primary key,
+    job_id text,
+    submitted real not null,
+    ended real
+);
+create table if not exists batch_requests (
+    tag text not null,
+    key text not null,
+    primary key (tag, key)
+);
+"""
 # a claim counts as abandoned after this long (sooner on this machine, when its process has ended)
 CLAIM_TIMEOUT_SECONDS = 900
 
@@ -153,6 +169,52 @@ class AnnotationStore:
         with self._writing():
             self.connection.executemany("delete from claims where key = ? and owner = ?",
                                         [(key, _owner()) for key in keys])
+
+    def open_batches(self, keys: list[str]) -> dict[str, tuple[str | None, set[str]]]:
+        """The batch jobs not yet ended that hold any of ``keys``: tag -> (the provider's job id, None where the
+        process that sent it stopped before recording it; every key of the job, others' too)."""
+        self._batch_tables()
+        with self.lock:
+            rows = self.connection.execute(
+                "select b.tag, b.job_id, r.key from batches b join batch_requests r on r.tag = b.tag "
+                "where b.ended is null").fetchall()
+        jobs: dict[str, tuple[str | None, set[str]]] = {}
+        for tag, job_id, key in rows:
+            jobs.setdefault(tag, (job_id, set()))[1].add(key)
+        wanted = set(keys)
+        return {tag: job for tag, job in jobs.items() if job[1] & wanted}
+
+    def begin_batch(self, tag: str, keys: list[str], *, retry_failed_before: float | None = None) -> list[str]:
+        """Record a batch job ``tag`` of those ``keys`` that no answer in the store and no open job holds, before
+        it is sent; the keys recorded (none: nothing is recorded). One transaction, so processes sharing the
+        store never send a request twice. ``retry_failed_before``: as :meth:`claim`'s."""
+        self._batch_tables()
+        answered, parameters = "1", ()
+        if retry_failed_before is not None:
+            answered, parameters = "(status = 'ok' or created >= ?)", (retry_failed_before,)
+        with self._writing():
+            free = [key for key in keys if self.connection.execute(
+                f"select 1 from answers where key = ? and {answered} union all select 1 from batch_requests r "
+                "join batches b on b.tag = r.tag where r.key = ? and b.ended is null",
+                (key, *parameters, key)).fetchone() is None]
+            if free:
+                self.connection.execute("insert into batches values (?, null, ?, null)", (tag, time.time()))
+                self.connection.executemany("insert into batch_requests values (?, ?)", [(tag, key) for key in free])
+        return free
+
+    def batch_sent(self, tag: str, job_id: str) -> None:
+        """The provider's id of the job ``tag``, recorded the moment it is known."""
+        with self._writing():
+            self.connection.execute("update batches set job_id = ? where tag = ?", (job_id, tag))
+
+    def end_batch(self, tag: str) -> None:
+        """The job ``tag`` is over (its answers collected, or it was never sent): its requests are free again."""
+        with self._writing():
+            self.connection.execute("update batches set ended = ? where tag = ?", (time.time(), tag))
+
+    def _batch_tables(self) -> None:
+        with self.lock:
+            self.connection.executescript(BATCH_SCHEMA)
 
     def get_many(self, keys: list[str]) -> dict[str, Outcome]:
         found: dict[str, Outcome] = {}
