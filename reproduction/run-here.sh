@@ -13,6 +13,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 NERDISTILL=${NERDISTILL:-nerdistill}
+PYTHON=${PYTHON:-python}  # the Python nerdistill is installed in, for the studies that read the finished runs
 RUNS=(phase2_oracle phase2_local control_epochs phase3_local phase3_oracle agreement_local gold_curve_local gold_curve_oracle student_vs_teacher teacher_demos teacher_votes teacher_demos_all)  # phase 3 copies phase 2's simple mix: 2 first; the oracle curve copies the local one's gold-only models
 
 on_core() {  # on_core N COMMAND...: COMMAND alone on core N, on one thread
@@ -37,3 +38,6 @@ for ((core = 1; core < $(nproc); core++)); do
   every_run "$core" >> "runs/run-here-core$core.log" 2>&1 &
 done
 wait
+# then the studies that read the finished runs and the committed store (their own trainings one a core, no LLM call)
+"$PYTHON" reproduction/review_selection.py >> runs/run-here-core0.log 2>&1
+"$PYTHON" reproduction/cost_per_point.py >> runs/run-here-core0.log 2>&1

@@ -149,6 +149,13 @@ def test_a_sweep_trains_reports_and_draws_the_curve_and_a_second_run_trains_noth
     assert [w["at_size"] for w in curve["worth"]] == [0, 4, 8]
     report = (run / "report.md").read_text()
     assert "## Gold-budget curve" in report and "| then@4 | pure_original |" in report
+    cost = json.loads((run / "report.json").read_text())["cost_per_point"]  # the labels' cost against the gain
+    assert cost["baseline"] == "gold"
+    assert [(r["name"], r["at_size"]) for r in cost["rows"]] == [("then", 4), ("then", 8)]
+    summary = json.loads((run / "distilled" / "conll.summary.json").read_text())
+    assert summary["spent"]["answers"] == 6 and summary["spent"]["cost"] == 0.0  # simulated: free, no call
+    assert all(r["answers"] == 6 and r["dollars"] == 0.0 for r in cost["rows"])
+    assert "## What the labels cost per F1 point" in report
     assert (run / "gold_curve.png").stat().st_size > 10_000
     finished = {p: p.stat().st_mtime_ns for p in run.glob("models/*/*/seed-*/model/model.safetensors")}
     nerdistill.run(config, progress=False)

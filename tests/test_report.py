@@ -72,3 +72,26 @@ def test_the_terminal_summary_gives_no_spread_for_one_seed():
     lines = terminal_summary(collected()).splitlines()
     assert next(line for line in lines if line.startswith("E ")).split()[3:5] == ["0.8500", "0.0707"]
     assert next(line for line in lines if line.startswith("mine ")).split()[3:5] == ["0.6000", "-"]
+
+
+def test_the_cost_of_one_f1_point_is_what_the_labels_cost_over_the_paired_gain():
+    from nerdistill.core.reporting.cost import cost_per_point, markdown_section
+    from nerdistill.core.reporting.report import md_table
+
+    annotation = {"gpt4": {"summary": {"spent": {"answers": 1000, "cost": 5.0, "seconds": None, "cores": 2}}},
+                  "local": {"summary": {"spent": {"answers": 1000, "cost": 0.0, "seconds": 3600.0, "cores": 2}}},
+                  "old": {"summary": {}}}  # a summary written before costs were recorded
+    sources = {"hosted": ["gpt4"], "local-then-gold": ["local"], "worse": ["local"], "unknown": ["old"], "gold": []}
+    gains = [{"name": "hosted", "at_size": 100, "difference": 0.025, "higher": 3, "seeds": 3},
+             {"name": "local-then-gold@100", "at_size": 100, "difference": 0.04, "higher": 3, "seeds": 3},
+             {"name": "worse", "at_size": 100, "difference": -0.01, "higher": 0, "seeds": 3},
+             {"name": "unknown", "at_size": 100, "difference": 0.02, "higher": 3, "seeds": 3}]
+    rows = {r["name"]: r for r in cost_per_point(gains, annotation, sources)}
+    assert set(rows) == {"hosted", "local-then-gold@100", "worse"}
+    assert (rows["hosted"]["dollars_per_point"], rows["hosted"]["cpu_hours"]) == (2.0, None)
+    local = rows["local-then-gold@100"]
+    assert (local["cpu_hours"], local["cpu_hours_per_point"], local["dollars_per_point"]) == (2.0, 0.5, 0.0)
+    assert rows["worse"]["cpu_hours_per_point"] is None
+    text = "\n".join(markdown_section(list(rows.values()), "gold", md_table))
+    assert "| hosted | 100 | +2.50 | 3 of 3 | 1000 | 5.00 | 2.000 | - | - |" in text
+    assert "| worse | 100 | -1.00 | 0 of 3 | 1000 | 0.00 | no gain | 2.00 | no gain |" in text

@@ -218,3 +218,26 @@ def test_the_best_demonstrations_on_all_1000_are_the_report():
             f"{statistics.stdev(fixed_then_gold):.3f}") in text and f"against {statistics.fmean(fixed):.3f} for" in text
     sample = ", ".join(f"{ours[('distilled', s)]['teacher_on_test']['f1']:.3f}" for s in seeds[:-1])
     assert f"the students score {sample} and" in text
+
+
+def test_the_cost_per_point_table_is_the_results_file():
+    results = json.loads((RESULTS / "cost-per-point.json").read_text())
+    curves = {json.loads((RESULTS / run / "report.json").read_text())["gold_curve"]["paired"][-1]["difference"]
+              for run in results}
+    text = section("What a point of F1 costs")
+    (table,) = tables(text, "| teacher |")
+    expected = []
+    for run, entry in results.items():
+        for row in entry["rows"]:
+            dollars, per_point = f"{row['dollars']:.2f}", f"{row['dollars_per_point']:.3f}"
+            if "batch_dollars" in row:
+                dollars += f" / {row['batch_dollars']:.2f}"
+                per_point += f" / {row['batch_dollars_per_point']:.3f}"
+            hours = "-" if row["cpu_hours"] is None else f"{row['cpu_hours']:.2f}"
+            hours_per_point = "-" if row["cpu_hours_per_point"] is None else f"{row['cpu_hours_per_point']:.3f}"
+            expected.append([str(row["at_size"]), f"{row['points']:+.2f}", f"{row['higher']} of {row['seeds']}",
+                             str(row["answers"]), dollars, per_point, hours, hours_per_point])
+    assert [cells[1:] for cells in table] == expected
+    assert {round(100 * d, 2) for d in curves} == {entry["rows"][-1]["points"] for entry in results.values()}
+    tokens = results["gold-curve-local"]["completion_tokens_per_answer"]
+    assert f"measured mean of {tokens} an answer" in " ".join(text.split())

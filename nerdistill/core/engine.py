@@ -53,6 +53,7 @@ from nerdistill.core.annotation.runner import AnnotationJob, checked_rescue
 from nerdistill.core.data.sampling import nested_sample, sample_sentences
 from nerdistill.core.data.sentence import Sentence
 from nerdistill.core.annotation.store import AnnotationStore
+from nerdistill.core.reporting.cost import spent
 from nerdistill.core.reporting.model_card import trained_model_card, write_model_card
 from nerdistill.core.training.one_model import epochs_for, evaluate_model, train_and_evaluate
 from nerdistill.core.training.trainer import build_trainer
@@ -354,9 +355,10 @@ class Engine:
         kept, dropped = distilled_sentences(results, provenance=provenance, require_entities=source.require_entities,
                                             min_confidence=source.min_confidence)
         write_distilled(kept, summary.failures, self._distilled_path(source.name))
+        per_answer = self._wall_seconds_per_answer(job, sentences)
         record = {**summary.as_dict(), "written": len(kept), **dropped, **provenance,
-                  "answer_seconds_median": self._answer_seconds(job),
-                  "wall_seconds_per_answer": self._wall_seconds_per_answer(job, sentences)}
+                  "answer_seconds_median": self._answer_seconds(job), "wall_seconds_per_answer": per_answer,
+                  "spent": spent(results, per_answer)}
         self._write_summary(source.name, record)
         self._write_quality(source.name, sentences, [o.labelled(s) for s, o in results if o.status == "ok"],
                             provenance)

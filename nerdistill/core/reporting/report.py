@@ -11,6 +11,8 @@
 - In a gold-size sweep, the gold-budget curve (``core/reporting/curve.py``): F1 against gold sentences per
   group, paired against gold only at each size, and each distilled curve's worth in gold sentences; every
   other table then shows each group at each size (``A@250``).
+- What the labels cost per F1 point they add over gold alone (``core/reporting/cost.py``): dollars and CPU
+  hours of each group's distilled sources against its paired gain over a gold-only group.
 - Where the models were trained (the device of each epoch is in its training log), and the wall time
   per stage.
 - With ``paper=True`` (``compare_with_paper`` in a run config, ``--paper`` on ``nerdistill report``),
@@ -32,6 +34,8 @@ from typing import Any
 from nerdistill.core.errors import NerdistillError
 from nerdistill.core.data.files import atomic_write, read_json
 from nerdistill.core.config.run import TEACHER_ON_TEST
+from nerdistill.core.reporting.cost import cost_per_point
+from nerdistill.core.reporting.cost import markdown_section as cost_section
 from nerdistill.core.reporting.curve import gold_curves, markdown_section, plot_curves
 from nerdistill.core.reporting.teacher import markdown_section as teacher_section
 from nerdistill.core.reporting.teacher import students_against_teacher
@@ -69,11 +73,31 @@ def collect(run_dir: Path, baseline: str | None = None) -> dict[str, Any]:
     sized_order = _sized_order(order, labelled)
     aggregates = aggregate(labelled, sized_order)
     paired = _paired(labelled, aggregates, baseline) if baseline or curve is None else []  # the curve pairs by size
+    sources = learned_sources(rows, annotation)
     return {"models": rows, "aggregates": aggregates, "paired": paired, "gold_curve": curve,
             "types": run_types(run_dir),
-            "against_teacher": students_against_teacher(labelled, annotation, learned_sources(rows, annotation),
-                                                        sized_order),
+            "against_teacher": students_against_teacher(labelled, annotation, sources, sized_order),
+            "cost_per_point": _cost_per_point(curve, paired, annotation, sources),
             "annotation": annotation, "stage_seconds": dict(stages), "stage_runs": dict(runs)}
+
+
+def _cost_per_point(curve: dict[str, Any] | None, paired: list[dict[str, Any]], annotation: dict[str, Any],
+                    sources: dict[str, list[str]]) -> dict[str, Any] | None:
+    """Each group's gain over gold alone (the curve's gold-only group at each size, else a gold-only baseline
+    group) against what its labels cost (:mod:`nerdistill.core.reporting.cost`); None where there is no
+    gold-only group to set them against."""
+    if curve is not None and curve["reference"] is not None:
+        baseline = curve["reference"]
+        gains = [{"name": p["name"], "at_size": p["at_size"], "difference": p["difference"], "higher": p["higher"],
+                  "seeds": len(p["seeds"])} for p in curve["paired"]]
+    elif paired and not sources.get(paired[0]["baseline"]):
+        baseline = paired[0]["baseline"]
+        gains = [{"name": p["group"], "at_size": None, "difference": p["difference"], "higher": p["higher"],
+                  "seeds": p["seeds"]} for p in paired if p["decay"] is None]
+    else:
+        return None
+    rows = cost_per_point(gains, annotation, sources)
+    return {"baseline": baseline, "rows": rows} if rows else None
 
 
 def run_types(run_dir: Path) -> tuple[str, ...]:
@@ -173,6 +197,8 @@ def markdown(collected: dict[str, Any], title: str, *, paper: bool = False) -> s
         lines += markdown_section(collected["gold_curve"], md_table)
     if collected.get("against_teacher"):
         lines += teacher_section(collected["against_teacher"], md_table)
+    if collected.get("cost_per_point"):
+        lines += cost_section(collected["cost_per_point"]["rows"], collected["cost_per_point"]["baseline"], md_table)
     if collected["aggregates"]:
         lines += ["## Trained models", "",
                   "Micro F1 on the test set, mean ± standard deviation over seeds. Word level is the standard "
