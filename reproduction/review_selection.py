@@ -4,13 +4,14 @@ The local teacher's labels of the gold-budget curve's 1000 CoNLL-2003 sentences 
 the pool. For each seed, ``nerdistill select`` picks 100 of them by each way (``random`` with that seed;
 ``disagreement`` and ``uncertainty`` against the curve's pure-distilled student of that seed, trained on
 these labels), a reviewer corrects them (their gold tags stand in for one), and a D student (simple mix of
-the corrected pool and the curve's 1000 gold sentences, the curve's recipe and validation) is trained on the
-result, beside one on the uncorrected pool. Each model is one ``nerdistill train`` config under
-runs/review-selection/<way>/seed-<s>/, two trained at a time, one a core; a finished one is not trained
-again. Writes reproduction/results/review-selection.json: F1 per way and seed, and each way's difference from
-random paired by seed.
+the corrected pool and one of the curve's nested gold samples, 100 sentences by default: the setting where
+the teacher's labels still add most, while at 1000 gold they add half a point; the curve's recipe and
+validation) is trained on the result, beside one on the uncorrected pool. Each model is one ``nerdistill train`` config under
+runs/review-selection/gold-<N>/<way>/seed-<s>/, two trained at a time, one a core; a finished one is not
+trained again. Writes the gold size's entry of reproduction/results/review-selection.json: F1 per way and
+seed, and each way's difference from random paired by seed.
 
-    python reproduction/review_selection.py [--seeds 0 1 2] [--ways random disagreement uncertainty]
+    python reproduction/review_selection.py [--gold 100] [--seeds 0 1 2] [--ways random disagreement uncertainty]
 """
 
 from __future__ import annotations
@@ -74,13 +75,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--ways", nargs="+", default=["random", "disagreement", "uncertainty"])
+    parser.add_argument("--gold", type=int, default=100, help="the curve's gold sample D mixes in (default 100)")
     args = parser.parse_args()
     config = load_run_config(CURVE)
     curve, engine = config.output, Engine(config, progress=False)
     pool_file = curve / "distilled" / "conll.jsonl"
     gold_by_id = {s.id: s for s in read_sentences(curve / "data" / "distill-conll.jsonl")}
     OUT.mkdir(parents=True, exist_ok=True)
-    shared = {"original": curve / "data" / "original.jsonl", "test": config.data.test,
+    shared = {"original": curve / "data" / f"original@{args.gold}.jsonl", "test": config.data.test,
               "validation": write_sentences(engine.validation(), OUT / "validation.jsonl")}
     training = {"trainer": config.training.trainer, "min_sentence_passes": config.training.min_sentence_passes,
                 **config.training.trainer_options}
@@ -88,20 +90,21 @@ def main() -> None:
     for seed in args.seeds:
         student = curve / "models" / "distilled" / "no-decay" / f"seed-{seed}" / "model"
         for way in ["uncorrected", *args.ways]:
-            folder = OUT / way / f"seed-{seed}"
+            folder = OUT / f"gold-{args.gold}" / way / f"seed-{seed}"
             folder.mkdir(parents=True, exist_ok=True)
             distilled = pool_file
-            if way != "uncorrected":
-                chosen = folder / "selected.jsonl"
+            if way != "uncorrected":  # the selection is the same whatever gold D mixes in
+                chosen = OUT / way / f"seed-{seed}" / "selected.jsonl"
                 if not chosen.exists():
+                    chosen.parent.mkdir(parents=True, exist_ok=True)
                     extra = ["--seed", str(seed)] if way == "random" else ["--model", str(student)]
                     subprocess.run(["nerdistill", "select", str(pool_file), "-n", str(REVIEWED), "--by", way, *extra,
                                     "-o", str(chosen)], check=True)
                 distilled = folder / "corrected.jsonl"
                 changed[(way, seed)] = corrected(pool_file, chosen, gold_by_id, distilled)
             jobs.append((way, seed, train_config(folder, distilled, shared, seed, training)))
-    train_all([job for job in jobs if not (job[2].parent / "model" / "result.json").exists()])
-    write_results(jobs, changed)
+    train_all([job for job in jobs if not scored(job[2])])
+    write_results(args.gold, jobs, changed)
 
 
 def train_all(jobs: list) -> None:
@@ -123,24 +126,32 @@ def train_all(jobs: list) -> None:
         print(f"trained {name}", flush=True)
 
 
-def write_results(jobs: list, changed: dict) -> None:
+def scored(config: Path) -> Path | None:
+    """The test report ``nerdistill train`` writes when it has trained and scored the job's model."""
+    report = config.parent / "model" / "report.json"
+    return report if report.exists() else None
+
+
+def write_results(gold: int, jobs: list, changed: dict) -> None:
+    """This gold size's entry of the results file (other sizes' entries are kept)."""
     rows = {}
     for way, seed, config in jobs:
-        result = config.parent / "model" / "result.json"
-        if result.exists():
-            rows.setdefault(way, {})[seed] = json.loads(result.read_text())["f1"]
-    summary = {"reviewed": REVIEWED, "ways": {}}
+        if scored(config):
+            rows.setdefault(way, {})[seed] = json.loads(scored(config).read_text())["scores"]["word"]["micro"]["f1"]
+    entry = {"reviewed": REVIEWED, "gold_sentences": gold, "ways": {}}
     for way, per_seed in rows.items():
-        entry = {"f1": per_seed, "f1_mean": statistics.fmean(per_seed.values()),
-                 "f1_sd": statistics.stdev(per_seed.values()) if len(per_seed) > 1 else 0.0,
-                 "sentences_changed": {s: changed.get((way, s)) for s in per_seed}}
+        record = {"f1": per_seed, "f1_mean": statistics.fmean(per_seed.values()),
+                  "f1_sd": statistics.stdev(per_seed.values()) if len(per_seed) > 1 else 0.0,
+                  "sentences_changed": {s: changed.get((way, s)) for s in per_seed}}
         if way != "random" and "random" in rows:
             paired = {s: f1 - rows["random"][s] for s, f1 in per_seed.items() if s in rows["random"]}
-            entry["against_random"] = {"per_seed": paired, "mean": statistics.fmean(paired.values()),
-                                       "higher": sum(d > 0 for d in paired.values()), "seeds": len(paired)}
-        summary["ways"][way] = entry
-    RESULTS.write_text(json.dumps(summary, indent=2) + "\n")
-    print(f"wrote {RESULTS.relative_to(ROOT)}")
+            record["against_random"] = {"per_seed": paired, "mean": statistics.fmean(paired.values()),
+                                        "higher": sum(d > 0 for d in paired.values()), "seeds": len(paired)}
+        entry["ways"][way] = record
+    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    results[f"gold-{gold}"] = entry
+    RESULTS.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
+    print(f"wrote gold-{gold} in {RESULTS.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":

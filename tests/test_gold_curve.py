@@ -261,3 +261,32 @@ def test_compare_sets_two_sweeps_on_one_curve(tmp_path, run_cli):
     assert (tmp_path / "curve.png").exists()
     text = run_cli("compare", tmp_path / "local", tmp_path / "oracle", "--only", "curve").output
     assert "## Gold-budget curve" in text and "| oracle: then | 10 | 0.690 | 89 |" in text  # 10^1.95
+
+
+def test_a_process_trains_what_it_can_while_another_trains_a_start_model(tmp_path, tiny_bert, monkeypatch):
+    """Two processes on a curve: while one trains the distilled student, the other takes the gold-only models
+    instead of waiting for it, and waits only when every model left starts from it."""
+    from nerdistill.core import engine as engine_module
+    from nerdistill.core.training.claims import claimed
+
+    config = nerdistill.load_run_config(write_sweep(tmp_path, tiny_bert))
+    Engine(config, progress=False).run(("data", "annotate"))
+    trained, waited = [], []
+    monkeypatch.setattr(engine_module, "train_and_evaluate", lambda **kw: trained.append(kw["output_dir"]) or {})
+    monkeypatch.setattr(engine_module, "result_row", lambda model, summary: {})
+    engine = Engine(config, progress=False)
+    folders = {(t.model.group.name, t.model.gold, t.model.seed): t.folder for t in engine.training_plan()}
+    busy = folders["distilled", None, 0]
+    other = claimed(busy)  # held as another process holds it (a lock is per open file)
+    assert other.__enter__()
+
+    def wait_for(folder):
+        waited.append((folder, list(trained)))
+        other.__exit__(None, None, None)  # the other process finishes... without a model: this one trains it
+
+    monkeypatch.setattr(engine_module.Engine, "_wait_for", staticmethod(wait_for))
+    engine.stage_train()
+    (folder, before), = waited
+    assert folder == busy
+    assert set(before) == {f for key, f in folders.items() if key[0] == "gold" or key[2] == 1 or key == busy} - {busy}
+    assert set(trained) == set(folders.values())

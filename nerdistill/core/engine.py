@@ -30,6 +30,7 @@ import hashlib
 import json
 import logging
 import time
+from collections import deque
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -518,16 +519,26 @@ class Engine:
         return FinishedModels(self.config.reuse_models_from)
 
     def stage_train(self) -> list[dict[str, Any]]:
+        """Train this process's tasks (its shard's, or all), passing over those another process holds. A task
+        whose start model another process is training waits at the back of the queue, so the process takes the
+        tasks it can train meanwhile, and sleeps only when every task left waits."""
         tasks, scored_on, finished = self.training_plan(), self.scored_on(), self.finished_models()
         mine = tasks[self.shard[0]::self.shard[1]] if self.shard else tasks
-        rows = []
-        for number, task in enumerate(mine, start=1):
+        queue, rows, deferred = deque(enumerate(mine, start=1)), [], 0
+        while queue:
+            number, task = queue.popleft()
+            if task.start is not None and not self._start_ready(task.start, scored_on, finished):
+                queue.append((number, task))
+                deferred += 1
+                if deferred >= len(queue):  # every task left waits on another process
+                    self._wait_for(task.start.folder)
+                    deferred = 0
+                continue
+            deferred = 0
             model = task.model
             size = "" if model.gold is None else f", {model.gold} gold sentences"
             log.info("[%d/%d] %s%s, %s, seed %d", number, len(mine), model.group.name, size, model.decay_label,
                      model.seed)
-            if task.start is not None:
-                self._await_start(task.start, scored_on, finished)
             with claimed(task.folder) as ours:
                 if not ours:
                     log.info("another process is training it: passed over")
@@ -535,16 +546,20 @@ class Engine:
                 rows.append(self._train_one(task, scored_on, finished))
         return rows
 
-    def _await_start(self, start: TrainingTask, scored_on: dict[str, Any], finished: FinishedModels) -> None:
-        """The model a task continues from, trained here first where no process has it, waited for where
-        another process (a shard) is training it."""
-        while finished.result(start.folder, start.fingerprint, scored_on) is None:
-            with claimed(start.folder) as ours:
-                if ours:
-                    self._train_one(start, scored_on, finished)
-                    return
-            log.info("waiting for %s, which another process is training", start.folder)
-            time.sleep(30)
+    @staticmethod
+    def _wait_for(folder: Path) -> None:
+        log.info("waiting for %s, which another process is training", folder)
+        time.sleep(30)
+
+    def _start_ready(self, start: TrainingTask, scored_on: dict[str, Any], finished: FinishedModels) -> bool:
+        """Whether the model a task continues from is there: finished, or trained here now where no process
+        has it; False while another process is training it."""
+        if finished.result(start.folder, start.fingerprint, scored_on) is not None:
+            return True
+        with claimed(start.folder) as ours:
+            if ours:
+                self._train_one(start, scored_on, finished)
+        return finished.result(start.folder, start.fingerprint, scored_on) is not None
 
     def _train_one(self, task: TrainingTask, scored_on: dict[str, Any], finished: FinishedModels) -> dict[str, Any]:
         model = task.model
