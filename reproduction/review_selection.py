@@ -6,10 +6,10 @@ the pool. For each seed, ``nerdistill select`` picks 100 of them by each way (``
 these labels), a reviewer corrects them (their gold tags stand in for one), and a D student (simple mix of
 the corrected pool and one of the curve's nested gold samples, 100 sentences by default: the setting where
 the teacher's labels still add most, while at 1000 gold they add half a point; the curve's recipe and
-validation) is trained on the result, beside one on the uncorrected pool. Each model is one ``nerdistill train`` config under
-runs/review-selection/gold-<N>/<way>/seed-<s>/, two trained at a time, one a core; a finished one is not
-trained again. Writes the gold size's entry of reproduction/results/review-selection.json: F1 per way and
-seed, and each way's difference from random paired by seed.
+validation) is trained on the result, beside one on the uncorrected pool. Each model is one ``nerdistill
+train`` config under runs/review-selection/gold-<N>/<way>/seed-<s>/, two trained at a time, one a core; a
+finished one is not trained again. Writes the gold size's entry of reproduction/results/review-selection.json:
+F1 per way and seed, what the reviewer changed, and each way's difference from random paired by seed.
 
     python reproduction/review_selection.py [--gold 100] [--seeds 0 1 2] [--ways random disagreement uncertainty]
 """
@@ -38,15 +38,17 @@ RESULTS = HERE / "results" / "review-selection.json"
 REVIEWED = 100
 
 
-def corrected(pool_file: Path, chosen_file: Path, gold_by_id: dict, output: Path) -> int:
+def corrected(pool_file: Path, chosen_file: Path, gold_by_id: dict, output: Path) -> dict[str, int]:
     """The pool with the chosen sentences' labels replaced by gold (the reviewer's corrections); how many of the
-    chosen the reviewer changed."""
+    chosen sentences, and of their tags, the reviewer changed."""
     chosen = {s.id for s in read_sentences(chosen_file)}
-    pool, changed = [], 0
+    pool, changed = [], {"sentences": 0, "tags": 0}
     for sentence in read_sentences(pool_file):
         if sentence.id in chosen:
-            changed += sentence.tags != gold_by_id[sentence.id].tags
-            sentence = sentence.model_copy(update={"tags": gold_by_id[sentence.id].tags, "meta": {}})
+            gold = gold_by_id[sentence.id].tags
+            changed["sentences"] += sentence.tags != gold
+            changed["tags"] += sum(mine != right for mine, right in zip(sentence.tags, gold))
+            sentence = sentence.model_copy(update={"tags": gold, "meta": {}})
         pool.append(sentence)
     write_sentences(pool, output)
     return changed
@@ -142,7 +144,7 @@ def write_results(gold: int, jobs: list, changed: dict) -> None:
     for way, per_seed in rows.items():
         record = {"f1": per_seed, "f1_mean": statistics.fmean(per_seed.values()),
                   "f1_sd": statistics.stdev(per_seed.values()) if len(per_seed) > 1 else 0.0,
-                  "sentences_changed": {s: changed.get((way, s)) for s in per_seed}}
+                  "changed": {s: changed.get((way, s)) for s in per_seed}}
         if way != "random" and "random" in rows:
             paired = {s: f1 - rows["random"][s] for s, f1 in per_seed.items() if s in rows["random"]}
             record["against_random"] = {"per_seed": paired, "mean": statistics.fmean(paired.values()),

@@ -35,8 +35,9 @@ def open_jobs(tmp_path):
     return store.connection.execute("select tag, job_id from batches where ended is null").fetchall()
 
 
-def test_a_batch_job_asks_what_direct_calls_ask_and_gives_the_same_labels(run_cli, fixtures, tmp_path):
-    with FakeOpenAIServer() as server:
+def test_a_batch_job_asks_what_direct_calls_ask_and_gives_the_same_labels(run_cli, fixtures, tmp_path, monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-secret-0123456789")
+    with FakeOpenAIServer(Behaviour(required_key="sk-test-secret-0123456789")) as server:
         direct, _ = annotate(run_cli, server, fixtures, tmp_path / "direct", output="direct.jsonl", batch=False)
         batched, _ = annotate(run_cli, server, fixtures, tmp_path)
         again, _ = annotate(run_cli, server, fixtures, tmp_path)
@@ -51,6 +52,8 @@ def test_a_batch_job_asks_what_direct_calls_ask_and_gives_the_same_labels(run_cl
     assert canonical(line["body"] for line in lines) == canonical(server.bodies)  # as the direct calls sent them
     assert {line["url"] for line in lines} == {"/v1/chat/completions"} and job["endpoint"] == "/v1/chat/completions"
     assert open_jobs(tmp_path) == []
+    assert "sk-test-secret" not in server.batches.files[job["input_file_id"]].decode()  # the key in headers only
+    assert "sk-test-secret" not in (tmp_path / "store.sqlite").read_bytes().decode(errors="replace")
 
 
 def test_a_failed_line_is_counted_and_asked_again_in_a_new_job_by_the_next_run(run_cli, fixtures, tmp_path):

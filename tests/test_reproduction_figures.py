@@ -241,3 +241,27 @@ def test_the_cost_per_point_table_is_the_results_file():
     assert {round(100 * d, 2) for d in curves} == {entry["rows"][-1]["points"] for entry in results.values()}
     tokens = results["gold-curve-local"]["completion_tokens_per_answer"]
     assert f"measured mean of {tokens} an answer" in " ".join(text.split())
+
+
+def test_the_review_selection_table_is_the_results_file():
+    results = json.loads((RESULTS / "review-selection.json").read_text())
+    ways = results["gold-100"]["ways"]
+    text = section("Which sentences to review")
+    (table,) = tables(text, "| way of choosing the 100 |")
+    assert [row[0].strip("`") for row in table] == ["uncorrected", "random", "disagreement", "uncertainty"]
+    for row in table:
+        record = ways[row[0].strip("`")]
+        assert len(record["f1"]) == 3 and row[2] == f"{record['f1_mean']:.3f} ± {record['f1_sd']:.3f}"
+        changed = ", ".join(f"{c['sentences']}/{c['tags']}" for c in record["changed"].values() if c)
+        assert row[1] == (changed or "-")
+        against = record.get("against_random")
+        if against:
+            per_seed = ", ".join(f"{d:+.3f}" for d in against["per_seed"].values())
+            assert row[3] == f"{against['mean']:+.3f} ({per_seed})"
+            assert row[4] == f"{against['higher']} of {against['seeds']}"
+    best = ways["uncertainty"]["against_random"]
+    assert (f"+{best['mean']:.3f} F1 over correcting 100 random ones, higher on {best['higher']} of 3 seeds"
+            in " ".join(text.split()))
+    pilot = results["gold-1000"]["ways"]
+    in_order = [row[0].strip("`") for row in table]
+    assert ", ".join(f"{way} {pilot[way]['f1']['0']:.3f}" for way in in_order) in " ".join(text.split())
