@@ -41,3 +41,11 @@ def test_the_guides_serving_and_streaming_figures_are_the_results_files():
     small, large = json.loads((ROOT / "benchmarks" / "results-streaming.json").read_text())["rows"]
     assert (f"a {small['megabytes']} MB and a {large['megabytes']} MB file both peak at "
             f"{small['peak_memory_mb']} MB") in guide and small["peak_memory_mb"] == large["peak_memory_mb"]
+
+
+def test_the_guides_decode_batching_figure_is_the_results_file():
+    guide = " ".join((ROOT / "docs" / "guide.md").read_text().split())
+    result = json.loads((ROOT / "benchmarks" / "results-decode-batching.json").read_text())
+    best = max(result["rows"], key=lambda row: row["tokens_per_second"])
+    assert (f"best was {result['best_ratio_to_one_sequence']} times one sequence's tokens a second "
+            f"({best['sequences']} sequences;") in guide
