@@ -167,7 +167,7 @@ class BatchCalls:
             log.warning("batch job %s %s%s", job_id, state.status, f": {state.errors}" if state.errors else "")
         for line in self.client.results(state):
             if line.key not in self.positions or self._settled(line.key):
-                continue  # another run's request in a shared job: that run asks it again
+                continue  # another run's request in a shared job: that run collects it, or asks it again
             sentence, request, _ = self.planned[self.positions[line.key][0]]
             if line.error is not None:
                 self._settle(line.key, _transport(f"{line.error} (batch job {job_id})"))
