@@ -138,8 +138,9 @@ def write_results(gold: int, jobs: list, changed: dict) -> None:
     """This gold size's entry of the results file (other sizes' entries are kept)."""
     rows = {}
     for way, seed, config in jobs:
-        if scored(config):
-            rows.setdefault(way, {})[seed] = json.loads(scored(config).read_text())["scores"]["word"]["micro"]["f1"]
+        report = scored(config)
+        if report is not None:
+            rows.setdefault(way, {})[seed] = json.loads(report.read_text())["scores"]["word"]["micro"]["f1"]
     entry = {"reviewed": REVIEWED, "gold_sentences": gold, "ways": {}}
     for way, per_seed in rows.items():
         record = {"f1": per_seed, "f1_mean": statistics.fmean(per_seed.values()),

@@ -117,9 +117,7 @@ class LiteLLMProvider(Provider):
     def _completion_options(self) -> dict[str, Any]:
         """litellm.completion's arguments for every call: the model, the sampling options, the API's address
         and key."""
-        litellm = import_litellm()
-        if "gpt-4-0125-preview" not in litellm.model_cost:
-            litellm.register_model({"gpt-4-0125-preview": GPT4_0125_PRICE})
+        _register_gpt4_price()
         # num_retries=0: the OpenAI client would otherwise retry failed calls itself, out of sight of the
         # runner's backoff and accounting (litellm forwards it as the client's max_retries).
         options: dict[str, Any] = {"model": self.options.model, "temperature": self.options.temperature,
@@ -140,7 +138,7 @@ class LiteLLMProvider(Provider):
         if self.options.api_base and is_loopback(self.options.api_base):
             return 0.0
         litellm = import_litellm()
-        self._completion_options()  # registers the GPT-4 price where needed
+        _register_gpt4_price()
         try:
             prompt_cost, completion_cost = litellm.cost_per_token(
                 model=self.options.model, prompt_tokens=prompt_tokens, completion_tokens=completion_tokens)
@@ -151,10 +149,18 @@ class LiteLLMProvider(Provider):
     def batch_price(self, prompt_tokens: int, completion_tokens: int) -> float | None:
         """The price in a batch job: the model's batch rates where litellm's table has them, else half the
         direct price (OpenAI's and Anthropic's batch discount, as litellm reckons it)."""
-        if self.price(prompt_tokens, completion_tokens) in (None, 0.0):
-            return self.price(prompt_tokens, completion_tokens)
+        direct = self.price(prompt_tokens, completion_tokens)
+        if direct in (None, 0.0):  # no price known, or a server on loopback
+            return direct
         from litellm.cost_calculator import batch_cost_calculator
 
         usage = import_litellm().Usage(prompt_tokens=prompt_tokens, completion_tokens=completion_tokens,
                                        total_tokens=prompt_tokens + completion_tokens)
         return sum(batch_cost_calculator(usage, self.options.model))
+
+
+def _register_gpt4_price() -> None:
+    """GPT-4's price in litellm's table, for the builds whose offline table lacks it."""
+    litellm = import_litellm()
+    if "gpt-4-0125-preview" not in litellm.model_cost:
+        litellm.register_model({"gpt-4-0125-preview": GPT4_0125_PRICE})

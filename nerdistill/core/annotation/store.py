@@ -147,9 +147,7 @@ class AnnotationStore:
         ``retry_failed_before`` (a ``time.time()``): a failed answer stored before then is asked again, one
         stored since (by another process re-asking it in the same round) is the answer."""
         owner = _owner()
-        answered, parameters = "1", ()
-        if retry_failed_before is not None:
-            answered, parameters = "(status = 'ok' or created >= ?)", (retry_failed_before,)
+        answered, parameters = _answered(retry_failed_before)
         with self._writing():
             self.connection.execute(
                 "insert into claims select ?, ?, ? where not exists "
@@ -189,9 +187,7 @@ class AnnotationStore:
         it is sent; the keys recorded (none: nothing is recorded). One transaction, so processes sharing the
         store never send a request twice. ``retry_failed_before``: as :meth:`claim`'s."""
         self._batch_tables()
-        answered, parameters = "1", ()
-        if retry_failed_before is not None:
-            answered, parameters = "(status = 'ok' or created >= ?)", (retry_failed_before,)
+        answered, parameters = _answered(retry_failed_before)
         with self._writing():
             free = [key for key in keys if self.connection.execute(
                 f"select 1 from answers where key = ? and {answered} union all select 1 from batch_requests r "
@@ -279,6 +275,14 @@ class AnnotationStore:
 
     def close(self) -> None:
         self.connection.close()
+
+
+def _answered(retry_failed_before: float | None) -> tuple[str, tuple]:
+    """The SQL condition (and its parameters) under which a stored answer counts as the answer: any, or where
+    failed answers stored before ``retry_failed_before`` are to be asked again, a valid one or a newer one."""
+    if retry_failed_before is None:
+        return "1", ()
+    return "(status = 'ok' or created >= ?)", (retry_failed_before,)
 
 
 def _claim_alive(owner: str, since: float) -> bool:
