@@ -105,3 +105,15 @@ def test_ten_thousand_sentences_load_a_page_at_a_time_and_no_text_closes_the_scr
     assert console == []
     assert re.search(r'<b id="shown-count">10000</b>', dom) and "page 4 of 200" in dom
     assert dom.count('class="sentence"') == 50 and "&lt;/script&gt;" in dom
+
+
+def test_label_studio_pre_annotations_nobody_reviewed_are_shown_when_asked(tmp_path, run_cli, caplog):
+    """Looking at the pre-annotations before the review: by default a Label Studio file's unreviewed tasks are
+    left out, as `data convert` leaves them, and the message names the option that keeps them."""
+    tasks = write_sentences([PREDICTED, PREDICTED.model_copy(update={"id": "b"})], tmp_path / "review.json")
+    page = tmp_path / "view.html"
+    skipped = run_cli("view", tasks, "-o", page)
+    assert "2 tasks nobody reviewed" in caplog.text and "--unreviewed keep" in caplog.text
+    assert "view.html: 0 sentences" in skipped.output
+    kept = run_cli("view", tasks, "-o", page, "--unreviewed", "keep")
+    assert kept.exit_code == 0 and "view.html: 2 sentences" in kept.output

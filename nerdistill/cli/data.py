@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from nerdistill.cli.options import labels_option, raw_text_options, read_with_options, reading_options
+from nerdistill.cli.options import (labels_option, raw_text_options, read_with_options, reading_options,
+                                    unreviewed_option)
 from nerdistill.core.data.labels import LabelSet
 from nerdistill.core.data.tokenizer import SplitMode, TokenizerStyle
 from nerdistill.core.annotation.agreement import agreed
@@ -99,8 +100,7 @@ def sentences(articles: Path, output: Path, min_tokens: int, max_tokens: int | N
 @click.option("--to", "to_format", type=click.Choice(FORMATS), default=None,
               help="Output format; by default from OUTPUT's extension.")
 @labels_option(default=None)
-@click.option("--unreviewed", type=click.Choice(["skip", "keep"]), default="skip", show_default=True,
-              help="Label Studio tasks nobody annotated: leave them out, or keep their predictions.")
+@unreviewed_option
 def convert(file: Path, output: Path, to_format: str | None, label_set: LabelSet | None, unreviewed: str,
             **options) -> None:
     """Convert FILE to OUTPUT, each in any of the formats (CoNLL, JSONL, Label Studio, doccano, Hugging Face

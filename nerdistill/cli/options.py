@@ -77,6 +77,12 @@ def labels_option(default: LabelSet | None = CONLL2003) -> Callable[[Callable[..
              f"[default: {shown}].")
 
 
+#: ``--unreviewed``: what becomes of the Label Studio tasks nobody annotated (other formats have none)
+unreviewed_option = click.option(
+    "--unreviewed", type=click.Choice(["skip", "keep"]), default="skip", show_default=True,
+    help="Label Studio tasks nobody annotated: leave them out, or keep their predictions.")
+
+
 def few_shot_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """Add ``--examples``, ``-k`` and ``--selection``. Each left out keeps the strategy's own default (a plugin
     strategy may default to no examples), so they default to None here."""
